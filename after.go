@@ -1,0 +1,318 @@
+package opsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/oplog"
+)
+
+// Logged is one log entry After made.
+type Logged struct {
+	oplog.Entry
+	Repo   string `json:"repo"`   // work tree
+	Commit string `json:"commit"` // commit id, "" when it could not be committed
+	Pushed bool   `json:"pushed"`
+	Remote string `json:"remote,omitempty"` // remote/branch it was pushed to
+}
+
+// Outcome is what After did.
+type Outcome struct {
+	Entries []Logged
+	// NotLogged: an entry the command needed could not be committed.
+	NotLogged bool
+	// NotPushed: an entry was committed but the push it needed failed.
+	NotPushed bool
+}
+
+// ExitCode is the status to end with, given abra's: abra's own when it
+// failed; when it succeeded, ExitNotLogged or ExitNotPushed if the log
+// could not be completed.
+func (o *Outcome) ExitCode(abraExit int) int {
+	switch {
+	case abraExit != 0:
+		return abraExit
+	case o == nil:
+		return 0
+	case o.NotLogged:
+		return ExitNotLogged
+	case o.NotPushed:
+		return ExitNotPushed
+	}
+	return 0
+}
+
+// After runs after abra, whatever its exit status (a failed deploy may
+// already have changed the server). For a modifying command it commits one
+// log entry per target, only the app's env file(s), then pushes, pulling
+// and retrying a bounded number of times when someone pushed first. It
+// reports problems on stderr and in the Outcome; it never loses a commit or
+// leaves a half-done merge.
+func (p *Plan) After(ctx context.Context, abraExit int, took time.Duration) *Outcome {
+	out := &Outcome{}
+	if !p.Active || !p.Modifies {
+		return out
+	}
+	if p.detectNew {
+		p.findCreated()
+	}
+	if len(p.Targets) == 0 {
+		p.e.say("warning: nothing to log for `%s`: no env file of it is in a git repository", p.Line)
+		return out
+	}
+	repos := p.sortedRepos(p.targetsRepo)
+	for _, r := range repos {
+		if err := r.lock(ctx, p.Line); err != nil {
+			p.e.say("error: the log entry for `%s` was not committed: %v", p.Line, err)
+			out.NotLogged = true
+			p.unlockAll(repos)
+			return out
+		}
+	}
+	defer p.unlockAll(repos)
+
+	for _, r := range repos {
+		committed := p.commitTargets(ctx, r, abraExit, took, out)
+		if committed && p.Push() {
+			p.push(ctx, r, out)
+		} else if committed {
+			p.reportLocal(r, out)
+		}
+	}
+	return out
+}
+
+func (p *Plan) unlockAll(rs []*repo) {
+	for _, r := range rs {
+		r.unlock()
+	}
+}
+
+// findCreated finds the env file app new created at its prompts.
+func (p *Plan) findCreated() {
+	now, err := p.layout.EnvFiles()
+	if err != nil {
+		return
+	}
+	for path, a := range now {
+		if _, existed := p.envBefore[path]; existed {
+			continue
+		}
+		if err := p.addTarget(nil, a, "", ""); err != nil {
+			p.e.say("warning: %v", err)
+		}
+	}
+	if len(p.Targets) == 0 && p.Inv.Server != "" {
+		// Nothing was created (abra failed): log the attempt on the server named.
+		if s, err := p.layout.Server(p.Inv.Server); err == nil {
+			if r, err := p.repoFor(s); err == nil && r != nil {
+				p.Targets = append(p.Targets, &Target{repo: r, App: p.Inv.App, Server: s.Name})
+			}
+		}
+	}
+}
+
+// commitTargets commits the log entries of one repository. It reports
+// whether at least one was committed.
+func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took time.Duration, out *Outcome) bool {
+	if err := r.stateProblem(); err != nil {
+		p.e.say("error: the log entry for `%s` was not committed: %v", p.Line, err)
+		out.NotLogged = true
+		return false
+	}
+	st, err := r.c.Status(ctx)
+	if err != nil {
+		p.e.say("error: the log entry for `%s` was not committed: %v", p.Line, err)
+		out.NotLogged = true
+		return false
+	}
+	committed := false
+	var ours []string
+	for _, t := range p.Targets {
+		if t.repo != r {
+			continue
+		}
+		ours = append(ours, t.rel...)
+		entry := p.entry(t, abraExit, took)
+		paths, untracked := commitPaths(r, st, t.rel)
+		if err := r.c.CommitOnly(ctx, oplog.Format(entry), paths, untracked); err != nil {
+			p.e.say("error: the log entry for `%s` could not be committed in %s:\n%s\n%s", p.Line, r.name(), err, commitAdvice(err, t))
+			out.NotLogged = true
+			out.Entries = append(out.Entries, Logged{Entry: entry, Repo: r.r.WorkTree})
+			continue
+		}
+		id, _ := r.r.HeadCommit()
+		out.Entries = append(out.Entries, Logged{Entry: entry, Repo: r.r.WorkTree, Commit: id})
+		committed = true
+	}
+	p.warnOtherChanges(r, st, ours)
+	return committed
+}
+
+// commitPaths sorts the entry's paths for CommitOnly: those to commit, and
+// among them those git does not know yet. A path that is neither on disk
+// nor known to git (an app new that failed) is left out.
+func commitPaths(r *repo, st *git.Status, rel []string) (paths, untracked []string) {
+	for _, p := range rel {
+		e, known := st.Lookup(p)
+		_, statErr := os.Lstat(r.r.WorkTree + "/" + p)
+		onDisk := statErr == nil
+		switch {
+		case known && e.Untracked:
+			paths = append(paths, p)
+			untracked = append(untracked, p)
+		case known || onDisk:
+			paths = append(paths, p)
+		}
+	}
+	return paths, untracked
+}
+
+func commitAdvice(err error, t *Target) string {
+	s := git.StderrOf(err)
+	switch {
+	case strings.Contains(s, "did not match any file"):
+		return "The env file is probably ignored by a .gitignore rule; remove the rule (opsync never commits ignored files by force) and commit the file by hand."
+	case strings.Contains(s, "index.lock"):
+		return "Another git command is running in this repository; when it has finished, commit the env file by hand with the message above."
+	}
+	return fmt.Sprintf("The env file change (if any) is still in the work tree; commit it by hand: `git commit --only -- %s`.", strings.Join(t.rel, " "))
+}
+
+// entry builds the log entry of a target.
+func (p *Plan) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
+	op := p.ident
+	if op == "" {
+		op = "unknown"
+	}
+	if p.e.o.Host != "" {
+		op += " on " + p.e.o.Host
+	}
+	line := p.Line
+	return oplog.Entry{
+		Line:      line,
+		Command:   p.Inv.CommandName(),
+		App:       t.App,
+		Server:    t.Server,
+		Exit:      abraExit,
+		Duration:  took,
+		Operator:  op,
+		Version:   p.e.o.Version,
+		MovedTo:   t.MovedTo,
+		MovedFrom: t.MovedFrom,
+	}
+}
+
+// warnOtherChanges lists the repository's other changed files: the log
+// left them alone, and the operator should know they are not synced.
+func (p *Plan) warnOtherChanges(r *repo, st *git.Status, ours []string) {
+	var lines []string
+	for _, e := range st.Entries {
+		if slices.Contains(ours, e.Path) || slices.Contains(ours, e.OrigPath) {
+			continue
+		}
+		if e.Untracked && slices.ContainsFunc(ours, func(o string) bool { return strings.HasPrefix(o, e.Path) }) {
+			continue // a new server directory holding just our file
+		}
+		lines = append(lines, fmt.Sprintf("%s (%s)", e.Path, e.Describe()))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	const most = 10
+	more := ""
+	if len(lines) > most {
+		more = fmt.Sprintf("\n… and %d more (git -C %s status)", len(lines)-most, r.r.WorkTree)
+		lines = lines[:most]
+	}
+	p.e.say("warning: other files in %s have changes that are not in the log (commit them yourself if they belong there):\n%s%s",
+		r.name(), strings.Join(lines, "\n"), more)
+}
+
+// push pushes the repository's new entries, pulling (a merge) and retrying
+// when someone else pushed first. The caller holds the lock.
+func (p *Plan) push(ctx context.Context, r *repo, out *Outcome) {
+	remote, ref, err := r.upstream(ctx)
+	if err == nil && remote == "" {
+		p.reportLocal(r, out)
+		return
+	}
+	for attempt := 0; err == nil; attempt++ {
+		err = r.c.Push(ctx, remote, ref)
+		var pe *git.PushError
+		if err == nil || !errors.As(err, &pe) || pe.Kind != git.PushRejected || attempt >= r.settings.PushRetries {
+			break
+		}
+		// Someone pushed first: merge their entries and try again.
+		if _, perr := r.pull(ctx); perr != nil {
+			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
+			if advice := r.pullAdvice(perr); advice != "" {
+				err = fmt.Errorf("%w\n%s", err, advice)
+			}
+			break
+		}
+		err = nil
+	}
+	if err != nil {
+		out.NotPushed = true
+		ids := p.commitsIn(r, out)
+		p.e.say("warning: the log entry for `%s` is committed in %s (%s) but NOT pushed:\n%s\n"+
+			"Nothing is lost: the entry stays in the local repository, which is clean. "+
+			"When the problem is fixed, run `opsync sync` to push it.",
+			p.Line, r.name(), ids, indentErr(err))
+		return
+	}
+	now := p.e.o.Now()
+	r.recordPush(now)
+	for i := range out.Entries {
+		if out.Entries[i].Repo == r.r.WorkTree && out.Entries[i].Commit != "" {
+			out.Entries[i].Pushed = true
+			out.Entries[i].Remote = r.target()
+		}
+	}
+	p.e.say("logged %s in %s and pushed to %s", p.commitsIn(r, out), r.name(), r.target())
+}
+
+// reportLocal tells the operator the entry is only local, and why.
+func (p *Plan) reportLocal(r *repo, out *Outcome) {
+	ids := p.commitsIn(r, out)
+	remote, _, err := r.upstream(context.Background())
+	switch {
+	case p.Flags.NoSync:
+		p.e.say("logged %s in %s; not pushed (--no-operator-sync); `opsync sync` pushes it", ids, r.name())
+	case p.Inv.Offline():
+		p.e.say("logged %s in %s; not pushed (--offline); `opsync sync` pushes it", ids, r.name())
+	case err != nil:
+		out.NotPushed = true
+		p.e.say("warning: logged %s in %s but NOT pushed: %v", ids, r.name(), err)
+	case remote == "":
+		p.e.say("logged %s in %s (no remote: the log is kept locally)", ids, r.name())
+	}
+}
+
+func (p *Plan) commitsIn(r *repo, out *Outcome) string {
+	var ids []string
+	for _, e := range out.Entries {
+		if e.Repo == r.r.WorkTree && e.Commit != "" {
+			ids = append(ids, shortID(e.Commit))
+		}
+	}
+	return strings.Join(ids, ", ")
+}
+
+func shortID(id string) string {
+	if len(id) > 7 {
+		return id[:7]
+	}
+	return id
+}
+
+func indentErr(err error) string {
+	return git.Indent(err.Error())
+}

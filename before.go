@@ -1,0 +1,148 @@
+package opsync
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"coopcloud.tech/opsync/internal/abra"
+	"coopcloud.tech/opsync/internal/git"
+)
+
+// Before runs before abra. For a modifying command it checks that a log
+// entry can be made (git identity) and pulls every repository the command
+// logs to; an error means abra must not run, and the repositories are as
+// they were. For other commands a pull that fails is a warning and Before
+// returns nil.
+func (p *Plan) Before(ctx context.Context) error {
+	for _, w := range p.warnings {
+		p.e.say("warning: %s", w)
+	}
+	if !p.Active {
+		return nil
+	}
+	if p.Modifies {
+		if err := p.checkIdentity(ctx); err != nil {
+			return err
+		}
+	}
+	for _, r := range p.sortedRepos(func(r *repo) bool { return r.pullBefore }) {
+		if err := p.pullBeforeCommand(ctx, r); err != nil {
+			return err
+		}
+	}
+	if p.needFind {
+		if err := p.locate(); err != nil {
+			return err
+		}
+		if p.needFind && p.Modifies {
+			return p.notFound()
+		}
+	}
+	if p.detectNew {
+		files, err := p.layout.EnvFiles()
+		if err != nil {
+			return refuse(ExitConfig, "cannot list the env files in %s: %v", p.layout.Dir(), err)
+		}
+		p.envBefore = files
+	}
+	return nil
+}
+
+func (p *Plan) notFound() error {
+	what := fmt.Sprintf("app %s has no env file in any server directory of %s", p.Inv.App, p.e.display(p.layout.Dir()))
+	if p.Inv.MoveTo != "" {
+		if _, err := p.layout.Server(p.Inv.MoveTo); err != nil {
+			what = fmt.Sprintf("server %s has no directory in %s", p.Inv.MoveTo, p.e.display(p.layout.Dir()))
+		}
+	}
+	if p.Inv.Cmd != nil && p.Inv.Cmd.Args.Kind == abra.AppFromFlags {
+		what = fmt.Sprintf("server %s has no directory in %s", p.Inv.Server, p.e.display(p.layout.Dir()))
+	}
+	pulled := "even after pulling every repository there"
+	if !p.syncAllowed() {
+		pulled = "(nothing was pulled: sync is off for this command)"
+	}
+	return refuse(ExitUsage, "%s %s, so abra was not run. Check the spelling (`abra app ls` lists the apps), "+
+		"or whether a teammate has pushed it yet", what, pulled)
+}
+
+// checkIdentity makes sure git can author the log entry, before abra runs
+// rather than after.
+func (p *Plan) checkIdentity(ctx context.Context) error {
+	var r *repo
+	if len(p.Targets) > 0 {
+		r = p.Targets[0].repo
+	} else if rs := p.sortedRepos(nil); len(rs) > 0 {
+		r = rs[0]
+	}
+	if r == nil {
+		return nil
+	}
+	ident, err := r.c.Ident(ctx)
+	if err != nil {
+		if err == git.ErrNotInstalled {
+			return &Error{Code: ExitSyncFailed, Err: err}
+		}
+		return refuse(ExitSyncFailed, "git cannot make a commit in %s because it does not know who you are, so abra was not run:\n%s\n"+
+			"Set your name and email once: `git config --global user.name \"Your Name\"` and "+
+			"`git config --global user.email you@example.org`; they author every log entry.",
+			r.name(), git.Indent(strings.TrimSpace(git.StderrOf(err))))
+	}
+	p.ident = ident
+	return nil
+}
+
+// pullBeforeCommand pulls one repository under its lock.
+func (p *Plan) pullBeforeCommand(ctx context.Context, r *repo) error {
+	if err := r.lock(ctx, p.Line); err != nil {
+		return p.beforeFailed(r, err)
+	}
+	res, err := r.pull(ctx)
+	r.unlock()
+	if err != nil {
+		return p.beforeFailed(r, err)
+	}
+	if res.changed {
+		if res.before == "" {
+			p.e.say("pulled %s from %s", r.name(), r.target())
+		} else {
+			p.e.say("pulled new changes into %s from %s (%.7s..%.7s)", r.name(), r.target(), res.before, res.after)
+		}
+	}
+	return nil
+}
+
+// beforeFailed turns a failed pull into the modifying command's error, or a
+// one-line warning for any other command.
+func (p *Plan) beforeFailed(r *repo, err error) error {
+	if !p.Modifies {
+		first, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+		if detail := firstLine(git.StderrOf(err)); detail != "" {
+			first = detail
+		}
+		p.e.say("warning: could not pull %s (%s); abra runs with the local files, which may be stale. "+
+			"`opsync status` shows the state, `opsync sync` retries", r.name(), first)
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "could not pull %s before `%s`, so abra was not run.\n", r.name(), p.Line)
+	b.WriteString(err.Error())
+	if advice := r.pullAdvice(err); advice != "" {
+		b.WriteString("\n" + advice)
+	}
+	b.WriteString("\nTo run the command without syncing (it is still logged in a local commit, which `opsync sync` pushes later), add --no-operator-sync.")
+	return &Error{Code: ExitSyncFailed, Err: fmt.Errorf("%s", b.String())}
+}
+
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		l = strings.TrimPrefix(l, "fatal: ")
+		l = strings.TrimPrefix(l, "error: ")
+		if l != "" {
+			return l
+		}
+	}
+	return ""
+}

@@ -1,0 +1,41 @@
+// Package opsync is operator sync for Co-op Cloud's abra: it keeps the
+// directory of app env files ($ABRA_DIR/servers) in sync through git around
+// every `abra app` command, and makes the git log an operator log.
+//
+// The engine has three steps, and abra can call them around its own
+// commands as well as the opsync wrapper does around the abra program:
+//
+//	eng := opsync.New(opsync.Options{Version: version})
+//	plan, err := eng.Plan(os.Args[1:]) // no git, no abra: only reads files
+//	if err != nil { ... }               // a refused command line (*opsync.Error)
+//	if err := plan.Before(ctx); err != nil {
+//		... // pull failed before a modifying command: do not run it
+//	}
+//	start := time.Now()
+//	exit := runTheCommand(plan.AbraArgs)  // abra's own work
+//	out := plan.After(ctx, exit, time.Since(start))
+//	os.Exit(out.ExitCode(exit))
+//
+// Plan parses the command line with abra's command table (aliases, value
+// flags, opsync's own --no-operator-sync, --no-operator-log and --force-sync,
+// which it removes), finds abra.yml as abra does, and decides:
+//
+//   - not enabled (no `sync: true`, the app's server directory is not in a
+//     git work tree, or the command is not `abra app …`): Plan.Active is
+//     false and the caller runs abra with nothing around it;
+//   - a command that changes server state (Plan.Modifies): Before pulls
+//     (`git pull --no-rebase`) and fails if it cannot; After commits only
+//     the app's env file with `git commit --only` semantics, even when
+//     unchanged (an empty commit is still a log entry), then pushes,
+//     pulling and retrying when someone pushed first;
+//   - any other app command: Before pulls unless the repository was pulled
+//     within the cooldown, and a failed pull is only a warning.
+//
+// Before and After hold a lock in the repository's git directory while git
+// runs, never while abra runs. Every git process has a timeout. Nothing the
+// operator had is lost on any path: no reset, no stash, no force push; a
+// failed retry merge is aborted, leaving only the new log commit.
+//
+// Outcome carries the log entries made (oplog.Entry, JSON-ready, with the
+// commit id and whether it was pushed), for whatever reports them.
+package opsync

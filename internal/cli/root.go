@@ -1,0 +1,105 @@
+// Package cli is opsync's command line: the wrapper (`opsync run`, or the
+// binary invoked as `abra`) and the operator commands.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/ui"
+)
+
+// env is what a command reads from its process, kept in one place so tests
+// and the engine agree on it.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+func processEnv() *env {
+	return &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+}
+
+// exitError ends the program with a status; an empty message prints nothing
+// (the wrapped abra's status passes through quietly).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// Main runs opsync with the process's arguments and returns the exit status.
+// Invoked under the name abra (the shim), it is the wrapper with no `run --`.
+func Main(args []string) int {
+	e := processEnv()
+	if isAbraName(args[0]) {
+		return wrap(e, args[1:])
+	}
+	root := newRoot(e)
+	root.SetArgs(args[1:])
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			ui.Say(e.stderr, "error: "+ee.msg)
+		}
+		return ee.code
+	}
+	var oe *opsync.Error
+	if errors.As(err, &oe) {
+		ui.Say(e.stderr, "error: "+oe.Error())
+		return oe.Code
+	}
+	ui.Say(e.stderr, "error: "+err.Error())
+	return opsync.ExitUsage
+}
+
+func isAbraName(arg0 string) bool {
+	return strings.TrimSuffix(filepath.Base(arg0), ".exe") == "abra"
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "opsync",
+		Short: "Operator sync for abra: git pull before, commit and push after every abra app command",
+		Long: `opsync keeps ~/.abra/servers in sync through git around every "abra app" command:
+it pulls before, commits only the touched app's env file after, and pushes, so nobody
+deploys from a stale file and the git log is the operator log.
+
+Run abra through it with "opsync run -- app deploy foo.example.org", or install the
+shim ("opsync shim install") and keep typing "abra app ...".`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version(),
+	}
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetVersionTemplate("opsync {{.Version}}\n")
+	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e))
+	return root
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print opsync's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(e.stdout, "opsync %s\n", Version())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/abra"
+	"coopcloud.tech/opsync/internal/ui"
+)
+
+func newRunCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run [--no-operator-sync|--no-operator-log|--force-sync] -- ABRA-ARGS...",
+		Short: "Run abra with operator sync around it",
+		Long: `Run the real abra with operator sync around it: pull before, and for commands that
+change a server (deploy, upgrade, rollback, undeploy, remove, move, new --secrets,
+restore, secret generate/insert/remove, volume remove) commit the app's env file and
+push after. stdin, stdout, stderr and the terminal are abra's; the exit status is abra's.
+
+opsync's flags may stand anywhere before a "--" that belongs to abra:
+  --no-operator-sync   no pull and no push (a local log commit is still made)
+  --no-operator-log    no commit either: abra runs as if opsync were not there
+  --force-sync         pull even if the repository was pulled within the cooldown`,
+		Example: `  opsync run -- app deploy foo.example.org 1.2.0+1.21
+  opsync run --no-operator-sync -- app upgrade foo.example.org
+  opsync run -- app ls --force-sync`,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+				return cmd.Help()
+			}
+			if i := slices.Index(args, "--"); i >= 0 {
+				for _, a := range args[:i] {
+					if rest, _, _ := abra.StripSyncFlags([]string{a}); len(rest) != 0 {
+						return &exitError{code: opsync.ExitUsage, msg: fmt.Sprintf("unknown opsync run flag %q; "+
+							"opsync run takes --no-operator-sync, --no-operator-log and --force-sync before \"--\", and abra's arguments after it", a)}
+					}
+				}
+				args = append(args[:i:i], args[i+1:]...)
+			}
+			if code := wrap(e, args); code != 0 {
+				return &exitError{code: code}
+			}
+			return nil
+		},
+	}
+}
+
+// wrap runs abra with operator sync around it and returns the exit status.
+func wrap(e *env, args []string) int {
+	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+	plan, err := eng.Plan(args)
+	if err != nil {
+		return fail(e, err)
+	}
+	abraPath, err := findAbra(e, plan)
+	if err != nil {
+		return fail(e, err)
+	}
+	env := append(os.Environ(), plan.Env...)
+	env = append(env, abra.DepthEnv(e.getenv))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	if err := plan.Before(ctx); err != nil {
+		stop()
+		return fail(e, err)
+	}
+	stop()
+	if !plan.Active {
+		// Nothing to do after abra: become abra.
+		err := abra.Exec(abraPath, plan.AbraArgs, env)
+		return fail(e, fmt.Errorf("cannot run abra (%s): %w", abraPath, err))
+	}
+	start := time.Now()
+	exit, err := abra.Run(abraPath, plan.AbraArgs, env)
+	took := time.Since(start)
+	if err != nil {
+		ui.Say(e.stderr, "error: "+err.Error())
+	}
+	ctx, stop = signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	return plan.After(ctx, exit, took).ExitCode(exit)
+}
+
+// findAbra finds the real abra for a plan.
+func findAbra(e *env, plan *opsync.Plan) (string, error) {
+	if err := abra.CheckDepth(e.getenv); err != nil {
+		return "", &opsync.Error{Code: opsync.ExitNoAbra, Err: err}
+	}
+	configured := ""
+	if plan.Config != nil {
+		configured = plan.Config.Settings.AbraBin
+	}
+	self, _ := os.Executable()
+	p, err := abra.FindReal(e.getenv, configured, self)
+	if err != nil {
+		return "", &opsync.Error{Code: opsync.ExitNoAbra, Err: err}
+	}
+	return p, nil
+}
+
+// fail prints an error opsync stops on and returns its exit status.
+func fail(e *env, err error) int {
+	var oe *opsync.Error
+	if errors.As(err, &oe) {
+		ui.Say(e.stderr, "error: "+oe.Error())
+		return oe.Code
+	}
+	ui.Say(e.stderr, "error: "+err.Error())
+	return opsync.ExitInternal
+}

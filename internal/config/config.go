@@ -1,0 +1,459 @@
+// Package config finds abra's configuration the way abra does and reads
+// opsync's part of it.
+//
+// abra looks for abra.yaml or abra.yml in the working directory and each
+// parent; the first found wins, and its abraDir: key sets the abra directory
+// unless $ABRA_DIR is set. opsync reads the same file for `sync: true` and
+// the `operator_sync:` block, and also reads $ABRA_DIR/abra.yml as the
+// user-wide default. Keys of the project file override the user file's.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"coopcloud.tech/opsync/internal/abra"
+)
+
+// FileNames are the config file names, in the order they are tried in one
+// directory.
+var FileNames = []string{"abra.yaml", "abra.yml"}
+
+// Defaults.
+const (
+	DefaultCooldown    = 5 * time.Minute
+	DefaultGitTimeout  = 60 * time.Second
+	DefaultLockTimeout = 2 * time.Minute
+	DefaultPushRetries = 3
+)
+
+// Settings are the operator_sync: block, with defaults filled in.
+type Settings struct {
+	// Remote to pull from and push to; "" means the branch's upstream.
+	Remote string
+	// Cooldown: a read-only command skips the pull while the last
+	// successful pull of the repository is younger than this. 0 = always pull.
+	Cooldown time.Duration
+	// GitTimeout bounds every git process.
+	GitTimeout time.Duration
+	// LockTimeout bounds the wait for another opsync using the same repository.
+	LockTimeout time.Duration
+	// PushRetries is how many times a rejected push is retried after a pull.
+	PushRetries int
+	// AlsoLog names more abra commands to log like modifying ones
+	// ("app restart", "app command"), canonical paths.
+	AlsoLog []string
+	// AbraBin is the real abra program.
+	AbraBin string
+}
+
+// DefaultSettings returns the settings used when nothing is configured.
+func DefaultSettings() Settings {
+	return Settings{
+		Cooldown:    DefaultCooldown,
+		GitTimeout:  DefaultGitTimeout,
+		LockTimeout: DefaultLockTimeout,
+		PushRetries: DefaultPushRetries,
+	}
+}
+
+// File is one abra.yml as read.
+type File struct {
+	Path     string
+	Sync     *bool // sync:, nil when absent
+	SyncLine int
+	AbraDir  string // abraDir:, resolved against the file's directory; "" when absent
+	// keys set in operator_sync:, applied over the defaults by apply.
+	apply []func(*Settings)
+	keys  []string
+}
+
+// Config is the effective configuration for one working directory.
+type Config struct {
+	AbraDir       string // the abra directory abra will use
+	AbraDirSource string // how it was chosen, for status and doctor
+	Project       *File  // abra.yml found walking up from the working directory, or nil
+	User          *File  // $ABRA_DIR/abra.yml, or nil (nil too when it is the Project file)
+	Sync          bool   // sync: true is in effect
+	SyncSource    string // which file said so ("" when no file did)
+	Settings      Settings
+}
+
+// Error is a configuration problem, with the file and line.
+type Error struct {
+	Path string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	loc := e.Path
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s line %d", e.Path, e.Line)
+	}
+	return fmt.Sprintf("%s: %s (fix the file, or run with OPSYNC=nolog to bypass opsync for one command)", loc, e.Msg)
+}
+
+// Load finds and reads the configuration for a command run in dir.
+func Load(dir string, getenv func(string) string) (*Config, error) {
+	cfg := &Config{Settings: DefaultSettings()}
+	project, err := findProjectFile(dir)
+	if err != nil {
+		return nil, err
+	}
+	if project != "" {
+		if cfg.Project, err = ReadFile(project); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case getenv("ABRA_DIR") != "":
+		cfg.AbraDir = expandHome(getenv("ABRA_DIR"), getenv)
+		cfg.AbraDirSource = "$ABRA_DIR"
+	case cfg.Project != nil && cfg.Project.AbraDir != "":
+		cfg.AbraDir = expandHome(cfg.Project.AbraDir, getenv)
+		cfg.AbraDirSource = "abraDir in " + cfg.Project.Path
+	default:
+		home := getenv("HOME")
+		if home == "" {
+			if h, err := os.UserHomeDir(); err == nil {
+				home = h
+			}
+		}
+		cfg.AbraDir = filepath.Join(home, ".abra")
+		cfg.AbraDirSource = "default (~/.abra)"
+	}
+	if !filepath.IsAbs(cfg.AbraDir) {
+		cfg.AbraDir = filepath.Join(dir, cfg.AbraDir)
+	}
+	cfg.AbraDir = filepath.Clean(cfg.AbraDir)
+
+	if user := findIn(cfg.AbraDir); user != "" && (cfg.Project == nil || !sameFile(user, cfg.Project.Path)) {
+		if cfg.User, err = ReadFile(user); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range []*File{cfg.User, cfg.Project} { // project last: it wins
+		if f == nil {
+			continue
+		}
+		if f.Sync != nil {
+			cfg.Sync = *f.Sync
+			cfg.SyncSource = f.Path
+		}
+		for _, a := range f.apply {
+			a(&cfg.Settings)
+		}
+	}
+	return cfg, nil
+}
+
+func expandHome(p string, getenv func(string) string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		return filepath.Join(getenv("HOME"), p[1:])
+	}
+	return p
+}
+
+func sameFile(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+// findIn returns the config file in dir, "" when there is none.
+func findIn(dir string) string {
+	for _, n := range FileNames {
+		p := filepath.Join(dir, n)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
+		}
+	}
+	return ""
+}
+
+// findProjectFile walks up from dir to the root.
+func findProjectFile(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if p := findIn(d); p != "" {
+			return p, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", nil
+		}
+		d = parent
+	}
+}
+
+// settingKeys documents every operator_sync: key; unknown keys are refused.
+var settingKeys = map[string]string{
+	"remote":       "remote to pull from and push to (default: the branch's upstream)",
+	"cooldown":     "how long a successful pull spares read-only commands another (default 5m; 0 = always pull)",
+	"git_timeout":  "time limit for each git process (default 60s)",
+	"lock_timeout": "how long to wait for another opsync on the same repository (default 2m)",
+	"push_retries": "how often a rejected push is retried after a pull (default 3)",
+	"also_log":     "more abra commands to log like modifying ones, e.g. [app restart, app command]",
+	"abra_bin":     "path of the real abra program (default: the next abra on PATH)",
+}
+
+// SettingKeys lists the known operator_sync: keys with their meaning.
+func SettingKeys() map[string]string { return settingKeys }
+
+// ReadFile reads one abra.yml.
+func ReadFile(path string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Path: path, Msg: "cannot read the file: " + err.Error()}
+	}
+	f := &File{Path: path}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, yamlError(path, err)
+	}
+	if len(doc.Content) == 0 {
+		return f, nil // empty file
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &Error{Path: path, Line: root.Line, Msg: "the file must be a mapping of keys (like \"sync: true\"), not a " + kindName(root)}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch k.Value {
+		case "sync":
+			b, err := boolValue(path, k.Value, v)
+			if err != nil {
+				return nil, err
+			}
+			f.Sync, f.SyncLine = &b, k.Line
+		case "abraDir":
+			if v.Kind != yaml.ScalarNode {
+				return nil, &Error{Path: path, Line: v.Line, Msg: "abraDir must be a path"}
+			}
+			f.AbraDir = v.Value
+			if f.AbraDir != "" && !filepath.IsAbs(f.AbraDir) && !strings.HasPrefix(f.AbraDir, "~") {
+				f.AbraDir = filepath.Join(filepath.Dir(path), f.AbraDir)
+			}
+		case "operator_sync":
+			if err := f.readSettings(v); err != nil {
+				return nil, err
+			}
+		}
+		// Other keys belong to abra.
+	}
+	return f, nil
+}
+
+func (f *File) readSettings(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return &Error{Path: f.Path, Line: n.Line, Msg: "operator_sync must be a mapping of settings, not a " + kindName(n)}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := k.Value
+		if _, ok := settingKeys[key]; !ok {
+			return &Error{Path: f.Path, Line: k.Line, Msg: unknownKeyMsg(key)}
+		}
+		apply, err := f.parseSetting(key, v)
+		if err != nil {
+			return err
+		}
+		f.apply = append(f.apply, apply)
+		f.keys = append(f.keys, key)
+	}
+	return nil
+}
+
+func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
+	switch key {
+	case "remote", "abra_bin":
+		if v.Kind != yaml.ScalarNode || v.Value == "" {
+			return nil, &Error{Path: f.Path, Line: v.Line, Msg: key + " must be a non-empty string"}
+		}
+		s := v.Value
+		if key == "remote" {
+			if strings.HasPrefix(s, "-") || strings.ContainsAny(s, " \t\n") {
+				return nil, &Error{Path: f.Path, Line: v.Line, Msg: fmt.Sprintf("remote %q is not a remote name (like origin)", s)}
+			}
+			return func(st *Settings) { st.Remote = s }, nil
+		}
+		return func(st *Settings) { st.AbraBin = s }, nil
+	case "cooldown", "git_timeout", "lock_timeout":
+		d, err := durationValue(f.Path, key, v)
+		if err != nil {
+			return nil, err
+		}
+		if key != "cooldown" && d == 0 {
+			return nil, &Error{Path: f.Path, Line: v.Line, Msg: key + " must be more than 0"}
+		}
+		switch key {
+		case "cooldown":
+			return func(st *Settings) { st.Cooldown = d }, nil
+		case "git_timeout":
+			return func(st *Settings) { st.GitTimeout = d }, nil
+		}
+		return func(st *Settings) { st.LockTimeout = d }, nil
+	case "push_retries":
+		n, err := strconv.Atoi(v.Value)
+		if v.Kind != yaml.ScalarNode || err != nil || n < 0 || n > 100 {
+			return nil, &Error{Path: f.Path, Line: v.Line, Msg: fmt.Sprintf("push_retries must be a whole number from 0 to 100, not %q", v.Value)}
+		}
+		return func(st *Settings) { st.PushRetries = n }, nil
+	case "also_log":
+		var list []string
+		switch v.Kind {
+		case yaml.SequenceNode:
+			for _, item := range v.Content {
+				if item.Kind != yaml.ScalarNode {
+					return nil, &Error{Path: f.Path, Line: item.Line, Msg: "also_log entries must be command names like \"app restart\""}
+				}
+				list = append(list, item.Value)
+			}
+		case yaml.ScalarNode:
+			list = []string{v.Value}
+		default:
+			return nil, &Error{Path: f.Path, Line: v.Line, Msg: "also_log must be a list of command names like [app restart, app command]"}
+		}
+		var canon []string
+		for i, c := range list {
+			p, err := canonicalCommand(c)
+			if err != nil {
+				line := v.Line
+				if v.Kind == yaml.SequenceNode {
+					line = v.Content[i].Line
+				}
+				return nil, &Error{Path: f.Path, Line: line, Msg: err.Error()}
+			}
+			canon = append(canon, p)
+		}
+		return func(st *Settings) { st.AlsoLog = canon }, nil
+	}
+	return nil, &Error{Path: f.Path, Line: v.Line, Msg: unknownKeyMsg(key)}
+}
+
+func canonicalCommand(s string) (string, error) {
+	words := strings.Fields(s)
+	if len(words) > 0 && words[0] != "app" && words[0] != "a" {
+		words = append([]string{"app"}, words...)
+	}
+	if path, ok := abra.ResolvePath(words); ok && len(path) >= 2 {
+		return strings.Join(path, " "), nil
+	}
+	return "", fmt.Errorf("also_log: %q is not an abra app command opsync knows (use names like \"app restart\" or \"app command\")", s)
+}
+
+func boolValue(path, key string, v *yaml.Node) (bool, error) {
+	if v.Kind == yaml.ScalarNode {
+		switch strings.ToLower(v.Value) {
+		case "true", "yes", "on":
+			return true, nil
+		case "false", "no", "off":
+			return false, nil
+		}
+	}
+	return false, &Error{Path: path, Line: v.Line, Msg: fmt.Sprintf("%s must be true or false, not %q", key, v.Value)}
+}
+
+func durationValue(path, key string, v *yaml.Node) (time.Duration, error) {
+	if v.Kind == yaml.ScalarNode {
+		if n, err := strconv.Atoi(v.Value); err == nil && n >= 0 {
+			return time.Duration(n) * time.Second, nil
+		}
+		if d, err := time.ParseDuration(v.Value); err == nil && d >= 0 {
+			return d, nil
+		}
+	}
+	return 0, &Error{Path: path, Line: v.Line, Msg: fmt.Sprintf("%s must be a duration like 5m, 90s or 1h (a bare number means seconds), not %q", key, v.Value)}
+}
+
+func unknownKeyMsg(key string) string {
+	known := make([]string, 0, len(settingKeys))
+	for k := range settingKeys {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	msg := fmt.Sprintf("unknown operator_sync setting %q", key)
+	if s := closest(key, known); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return msg + "; known settings are " + strings.Join(known, ", ")
+}
+
+// closest returns the known key within edit distance 2 of key, if any.
+func closest(key string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "single value"
+	case yaml.MappingNode:
+		return "mapping"
+	}
+	return "value"
+}
+
+func yamlError(path string, err error) error {
+	// yaml.v3 errors read "yaml: line 3: mapping values are not allowed…".
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ":"); ok {
+			if l, err := strconv.Atoi(n); err == nil {
+				line = l
+				msg = strings.TrimSpace(after)
+			}
+		}
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msg = strings.Join(te.Errors, "; ")
+	}
+	return &Error{Path: path, Line: line, Msg: "not valid YAML: " + msg}
+}

@@ -1,0 +1,196 @@
+// Package git is the only place in opsync that runs git. It runs the real
+// git program (so the operator's ssh config, credential helpers, hooks and
+// commit signing all apply), each call with a timeout, in a fixed locale,
+// with prompts off, and returns failures as *Error values that keep git's
+// exit code and stderr.
+package git
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// DefaultTimeout bounds every git process unless the caller sets another.
+const DefaultTimeout = 60 * time.Second
+
+// Client runs git in one work tree.
+type Client struct {
+	// Dir is the work tree git runs in (git -C Dir).
+	Dir string
+	// Path is the git program; "" means "git" from PATH.
+	Path string
+	// Timeout bounds each git process; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Env is added to the environment of every git process.
+	Env []string
+	// Trace, when set, is called with the arguments of every git process
+	// before it starts (tests and benchmarks count processes with it).
+	Trace func(args []string)
+}
+
+// Error is a git process that failed.
+type Error struct {
+	Args     []string // git's arguments
+	ExitCode int      // -1 when git did not exit normally
+	Stdout   string   // what git printed on stdout (merge conflicts are reported there)
+	Stderr   string
+	TimedOut bool
+	Timeout  time.Duration
+	Err      error
+}
+
+func (e *Error) Error() string {
+	cmd := "git " + strings.Join(e.Args, " ")
+	switch {
+	case e.TimedOut:
+		return fmt.Sprintf("%s did not finish within %s and was stopped", cmd, e.Timeout)
+	case e.ExitCode >= 0:
+		msg := strings.TrimSpace(strings.TrimSpace(e.Stdout) + "\n" + strings.TrimSpace(e.Stderr))
+		if msg == "" {
+			return fmt.Sprintf("%s failed with exit status %d", cmd, e.ExitCode)
+		}
+		return fmt.Sprintf("%s failed with exit status %d:\n%s", cmd, e.ExitCode, Indent(msg))
+	default:
+		return fmt.Sprintf("%s: %v", cmd, e.Err)
+	}
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrNotInstalled means the git program could not be found.
+var ErrNotInstalled = errors.New("git is not installed or not on PATH; install it (Debian/Ubuntu: apt install git, macOS: xcode-select --install) and try again")
+
+// Indent prefixes every line of s with four spaces, for quoting git's output
+// inside an opsync message.
+func Indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// scrubbed are variables that would point git at another repository or
+// index than the one opsync means; an operator may have them set for their
+// own work.
+var scrubbed = []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
+	"GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "LC_ALL", "LANG", "LANGUAGE"}
+
+func (c *Client) environ() []string {
+	env := make([]string, 0, len(os.Environ())+len(c.Env)+3)
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		keep := true
+		for _, s := range scrubbed {
+			if name == s {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			env = append(env, kv)
+		}
+	}
+	// C locale: git's messages are parsed in a few places (push rejections,
+	// missing remote refs). Prompts off: git must never wait for a password
+	// on a terminal nobody watches; the operator's credential helpers and
+	// ssh agent still work.
+	env = append(env, "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
+	return append(env, c.Env...)
+}
+
+// Cmd describes one git invocation.
+type Cmd struct {
+	Args  []string
+	Stdin io.Reader
+	Env   []string // added to the client's environment
+	// Stdout, when set, receives git's stdout as it comes (for streaming
+	// large output); Run then returns "".
+	Stdout io.Writer
+}
+
+// Run runs git with args in the client's directory and returns its stdout.
+func (c *Client) Run(ctx context.Context, args ...string) (string, error) {
+	return c.RunCmd(ctx, Cmd{Args: args})
+}
+
+// RunCmd runs one git invocation.
+func (c *Client) RunCmd(ctx context.Context, gc Cmd) (string, error) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	path := c.Path
+	if path == "" {
+		path = "git"
+	}
+	full := append([]string{"-C", c.Dir}, gc.Args...)
+	if c.Dir == "" {
+		full = gc.Args
+	}
+	if c.Trace != nil {
+		c.Trace(gc.Args)
+	}
+	cmd := exec.CommandContext(ctx, path, full...)
+	cmd.Env = append(c.environ(), gc.Env...)
+	cmd.Stdin = gc.Stdin
+	// On timeout, SIGTERM to git and everything it started (fetch, ssh,
+	// remote helpers), so nothing is left behind; after WaitDelay, Go
+	// kills git itself and stops waiting for its output.
+	cmd.Cancel = func() error {
+		killTree(cmd.Process.Pid, syscall.SIGTERM)
+		return nil
+	}
+	cmd.WaitDelay = 3 * time.Second
+	var stdout, stderr bytes.Buffer
+	if gc.Stdout != nil {
+		cmd.Stdout = gc.Stdout
+	} else {
+		cmd.Stdout = &stdout
+	}
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if err == nil {
+		return stdout.String(), nil
+	}
+	if errors.Is(err, exec.ErrNotFound) {
+		return "", ErrNotInstalled
+	}
+	gerr := &Error{Args: gc.Args, ExitCode: -1, Stdout: stdout.String(), Stderr: stderr.String(), Err: err, Timeout: timeout}
+	if ctx.Err() == context.DeadlineExceeded {
+		gerr.TimedOut = true
+	} else if ee, ok := err.(*exec.ExitError); ok {
+		gerr.ExitCode = ee.ExitCode()
+	}
+	return stdout.String(), gerr
+}
+
+// ExitCode returns git's exit code from err, or -1.
+func ExitCode(err error) int {
+	var ge *Error
+	if errors.As(err, &ge) {
+		return ge.ExitCode
+	}
+	return -1
+}
+
+// StderrOf returns git's stderr from err, or "".
+func StderrOf(err error) string {
+	var ge *Error
+	if errors.As(err, &ge) {
+		return ge.Stderr
+	}
+	return ""
+}

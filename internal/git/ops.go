@@ -1,0 +1,226 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNoRemoteBranch means the remote has no such branch yet (a new, empty
+// remote): there is nothing to pull, and the first push creates it.
+var ErrNoRemoteBranch = errors.New("the remote has no such branch yet")
+
+// PullError is a pull that failed. Kind says why, so the caller can choose
+// the message and whether anything must be undone.
+type PullError struct {
+	Kind  PullFailure
+	Err   error    // the *Error from git
+	Files []string // for PullConflict: the files that conflicted
+}
+
+// PullFailure classifies a failed pull.
+type PullFailure int
+
+const (
+	PullOther       PullFailure = iota
+	PullConflict                // the merge stopped with conflicts (and was aborted)
+	PullLocalEdits              // uncommitted local edits would be overwritten; nothing changed
+	PullUnreachable             // the remote could not be reached or refused access
+	PullTimeout                 // the pull did not finish in time
+)
+
+func (e *PullError) Error() string { return e.Err.Error() }
+func (e *PullError) Unwrap() error { return e.Err }
+
+// PullArgs builds the pull command opsync uses: always a merge (the
+// operator's pull.rebase is overridden), fast-forward when possible and a
+// merge commit otherwise (pull.ff=only is overridden too, or a diverged
+// branch could never sync), no editor, and no autostash (opsync never
+// stashes). extra goes before the repository argument.
+func PullArgs(remote, ref string, extra ...string) []string {
+	args := []string{"pull", "--no-rebase", "--ff", "--no-edit", "--no-autostash", "--no-stat", "--quiet"}
+	args = append(args, extra...)
+	if remote != "" {
+		args = append(args, remote)
+		if ref != "" {
+			args = append(args, ref)
+		}
+	}
+	return args
+}
+
+// Pull runs `git pull` (a merge) from remote's ref. On a merge conflict it
+// aborts the merge, so the repository is left exactly as it was, and
+// reports PullConflict.
+func (c *Client) Pull(ctx context.Context, r *Repo, remote, ref string, extra ...string) error {
+	_, err := c.Run(ctx, PullArgs(remote, ref, extra...)...)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ErrNotInstalled) {
+		return err
+	}
+	stderr := StderrOf(err)
+	var ge *Error
+	errors.As(err, &ge)
+	switch {
+	case ge != nil && ge.TimedOut:
+		// A merge may have been under way when git was stopped.
+		c.abortMergeIfAny(ctx, r)
+		return &PullError{Kind: PullTimeout, Err: err}
+	case strings.Contains(stderr, "couldn't find remote ref"):
+		return ErrNoRemoteBranch
+	case r != nil && r.InProgress() == "merge":
+		if aerr := c.abortMergeIfAny(ctx, r); aerr != nil {
+			return fmt.Errorf("%w\nand aborting the merge failed too: %v", err, aerr)
+		}
+		return &PullError{Kind: PullConflict, Err: err, Files: conflictFiles(ge)}
+	case strings.Contains(stderr, "would be overwritten by merge"),
+		strings.Contains(stderr, "untracked working tree files would be"):
+		return &PullError{Kind: PullLocalEdits, Err: err}
+	case isUnreachable(stderr):
+		return &PullError{Kind: PullUnreachable, Err: err}
+	}
+	return &PullError{Kind: PullOther, Err: err}
+}
+
+// conflictFiles reads "CONFLICT (content): Merge conflict in <path>" lines.
+func conflictFiles(ge *Error) []string {
+	if ge == nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(ge.Stdout+"\n"+ge.Stderr, "\n") {
+		if !strings.HasPrefix(l, "CONFLICT") {
+			continue
+		}
+		if i := strings.LastIndex(l, "Merge conflict in "); i >= 0 {
+			out = append(out, strings.TrimSpace(l[i+len("Merge conflict in "):]))
+		}
+	}
+	return out
+}
+
+func isUnreachable(stderr string) bool {
+	for _, s := range []string{
+		"Could not read from remote repository",
+		"unable to access",
+		"Connection refused",
+		"Could not resolve host",
+		"does not appear to be a git repository",
+		"Connection timed out",
+		"No route to host",
+		"Permission denied",
+		"Host key verification failed",
+		"repository not found",
+		"Repository not found",
+	} {
+		if strings.Contains(stderr, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// abortMergeIfAny undoes a merge git stopped in: `git merge --abort` puts the
+// index and files back as they were before the merge, keeping the
+// operator's unrelated local edits (git refuses to start a merge over edits
+// to the files it touches).
+func (c *Client) abortMergeIfAny(ctx context.Context, r *Repo) error {
+	if r == nil || r.InProgress() != "merge" {
+		return nil
+	}
+	_, err := c.Run(context.WithoutCancel(ctx), "merge", "--abort")
+	return err
+}
+
+// PushResult classifies a failed push.
+type PushFailure int
+
+const (
+	PushOther       PushFailure = iota
+	PushRejected                // someone pushed first (fetch first / non-fast-forward): pull and retry
+	PushDeclined                // the remote refused it (hook, protected branch): retrying will not help
+	PushUnreachable             // no connection
+	PushTimeout
+)
+
+// PushError is a push that failed.
+type PushError struct {
+	Kind PushFailure
+	Err  error
+}
+
+func (e *PushError) Error() string { return e.Err.Error() }
+func (e *PushError) Unwrap() error { return e.Err }
+
+// Push pushes HEAD to remote's ref. It never forces.
+func (c *Client) Push(ctx context.Context, remote, ref string) error {
+	out, err := c.Run(ctx, "push", "--porcelain", remote, "HEAD:"+ref)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ErrNotInstalled) {
+		return err
+	}
+	var ge *Error
+	errors.As(err, &ge)
+	stderr := StderrOf(err)
+	kind := PushOther
+	switch {
+	case ge != nil && ge.TimedOut:
+		kind = PushTimeout
+	case strings.Contains(out, "[remote rejected]") && lostRace(out+stderr):
+		// Two pushes reached the remote at the same moment and ours lost
+		// the race for the ref: the same as "fetch first".
+		kind = PushRejected
+	case strings.Contains(out, "[remote rejected]"):
+		kind = PushDeclined
+	case strings.Contains(out, "[rejected]") || strings.Contains(stderr, "[rejected]"):
+		kind = PushRejected
+	case isUnreachable(stderr):
+		kind = PushUnreachable
+	}
+	return &PushError{Kind: kind, Err: err}
+}
+
+func lostRace(s string) bool {
+	return strings.Contains(s, "failed to update ref") || strings.Contains(s, "cannot lock ref") ||
+		strings.Contains(s, "failed to lock")
+}
+
+// CommitOnly commits exactly paths with `git commit --only` semantics: the
+// working-tree content of those paths (new, changed or deleted) and nothing
+// else. Other staged and unstaged changes stay as they were, staged or not.
+// untracked lists the paths among them that git does not know yet; they
+// are added first, since --only takes only known paths. With no paths the
+// commit is empty, which still makes a log entry.
+func (c *Client) CommitOnly(ctx context.Context, message string, paths, untracked []string) error {
+	if len(untracked) > 0 {
+		if _, err := c.Run(ctx, append([]string{"add", "--"}, untracked...)...); err != nil {
+			return err
+		}
+	}
+	args := []string{"commit", "--only", "--allow-empty", "--cleanup=verbatim", "-F", "-"}
+	if len(paths) > 0 {
+		args = append(append(args, "--"), paths...)
+	}
+	_, err := c.RunCmd(ctx, Cmd{Args: args, Stdin: strings.NewReader(message)})
+	return err
+}
+
+// Ident returns the operator's git identity, "Name <email>", the way git
+// will use it for the author of a commit; an error when it is not set.
+func (c *Client) Ident(ctx context.Context) (string, error) {
+	out, err := c.Run(ctx, "var", "GIT_AUTHOR_IDENT")
+	if err != nil {
+		return "", err
+	}
+	s := strings.TrimSpace(out)
+	// "Name <email> 1700000000 +0100": drop the time stamp.
+	if i := strings.LastIndex(s, ">"); i >= 0 {
+		s = s[:i+1]
+	}
+	return s, nil
+}

@@ -1,0 +1,65 @@
+// Package state keeps what opsync remembers about a repository between
+// runs: when it last pulled successfully. It lives in a small file in the
+// git directory and is read without starting git, which is what makes a
+// read-only command inside the cooldown cost nothing but a few file reads.
+package state
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+
+	"coopcloud.tech/opsync/internal/fileutil"
+)
+
+// FileName is the state file inside opsync's directory in the git dir.
+const FileName = "state.json"
+
+// State is opsync's memory of one repository.
+type State struct {
+	// LastPull is when the last pull succeeded (or found nothing to pull).
+	LastPull time.Time `json:"last_pull,omitzero"`
+	// LastPullRemote is the remote that pull was from.
+	LastPullRemote string `json:"last_pull_remote,omitempty"`
+	// LastPush is when the last push succeeded.
+	LastPush time.Time `json:"last_push,omitzero"`
+}
+
+// Read reads the state in dir; a missing or unreadable file is an empty
+// state (the next command simply pulls).
+func Read(dir string) State {
+	var s State
+	b, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err == nil {
+		if json.Unmarshal(b, &s) != nil {
+			return State{}
+		}
+	}
+	return s
+}
+
+// Update changes the state in dir. Callers hold the repository lock, so
+// read-modify-write does not race with another opsync.
+func Update(dir string, change func(*State)) error {
+	s := Read(dir)
+	change(&s)
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return fileutil.WriteAtomic(filepath.Join(dir, FileName), append(b, '\n'), 0o644)
+}
+
+// CooldownLeft is how much of the cooldown remains after the last pull, 0
+// when it has passed (or there was no pull yet).
+func (s State) CooldownLeft(now time.Time, cooldown time.Duration) time.Duration {
+	if s.LastPull.IsZero() || cooldown <= 0 {
+		return 0
+	}
+	left := s.LastPull.Add(cooldown).Sub(now)
+	if left < 0 || left > cooldown { // a clock that went backwards: pull
+		return 0
+	}
+	return left
+}

@@ -1,0 +1,225 @@
+package opsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"coopcloud.tech/opsync/internal/config"
+	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/lock"
+	"coopcloud.tech/opsync/internal/state"
+)
+
+// repo is one git repository a plan touches.
+type repo struct {
+	e        *Engine
+	r        *git.Repo
+	c        *git.Client
+	settings config.Settings
+
+	pullBefore bool // Before pulls it
+
+	resolved    bool
+	remote, ref string // where to pull from and push to; "" = no remote (local log)
+	remoteErr   error
+
+	lk *lock.Lock
+}
+
+func (e *Engine) newRepo(r *git.Repo, s config.Settings) *repo {
+	return &repo{e: e, r: r, settings: s, c: &git.Client{
+		Dir:     r.WorkTree,
+		Path:    e.o.GitPath,
+		Timeout: s.GitTimeout,
+		Trace:   e.o.GitTrace,
+	}}
+}
+
+func (r *repo) name() string { return r.e.display(r.r.WorkTree) }
+
+// upstream resolves where the repository syncs to: the operator_sync
+// remote if set, else the branch's upstream, else the only remote. No
+// remote at all is not an error: the log is then kept locally.
+func (r *repo) upstream(ctx context.Context) (remote, ref string, err error) {
+	if r.resolved {
+		return r.remote, r.ref, r.remoteErr
+	}
+	r.resolved = true
+	r.remote, r.ref, r.remoteErr = r.findUpstream(ctx)
+	return r.remote, r.ref, r.remoteErr
+}
+
+func (r *repo) findUpstream(ctx context.Context) (string, string, error) {
+	branch, detached, err := r.r.Head()
+	if err != nil {
+		return "", "", fmt.Errorf("cannot read HEAD of %s: %w", r.name(), err)
+	}
+	if detached {
+		return "", "", fmt.Errorf("%s has a detached HEAD (at %.12s), so there is no branch to pull into or push. "+
+			"Check out the branch the operator log lives on (e.g. `git -C %s switch main`), then run the command again",
+			r.name(), branch, r.r.WorkTree)
+	}
+	cfg, err := r.r.LoadConfig(ctx, r.c)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot read the git config of %s: %w", r.name(), err)
+	}
+	upRemote, upMerge := cfg.Upstream(branch)
+	if upRemote == "." {
+		upRemote, upMerge = "", ""
+	}
+	remotes := cfg.Remotes()
+	if want := r.settings.Remote; want != "" {
+		if !slices.Contains(remotes, want) {
+			return "", "", fmt.Errorf("abra.yml sets operator_sync: remote: %s, but %s has no remote of that name (it has: %s). "+
+				"Add it with `git -C %s remote add %s URL`, or change the setting",
+				want, r.name(), listOrNone(remotes), r.r.WorkTree, want)
+		}
+		if upRemote == want && upMerge != "" {
+			return want, upMerge, nil
+		}
+		return want, "refs/heads/" + branch, nil
+	}
+	if upRemote != "" && upMerge != "" {
+		return upRemote, upMerge, nil
+	}
+	switch len(remotes) {
+	case 0:
+		return "", "", nil
+	case 1:
+		return remotes[0], "refs/heads/" + branch, nil
+	}
+	return "", "", fmt.Errorf("branch %s of %s tracks no upstream and the repository has several remotes (%s), "+
+		"so opsync cannot tell which one holds the operator log. Set one: `git -C %s branch --set-upstream-to=%s/%s`, "+
+		"or `operator_sync: remote: %s` in abra.yml",
+		branch, r.name(), strings.Join(remotes, ", "), r.r.WorkTree, remotes[0], branch, remotes[0])
+}
+
+func listOrNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
+}
+
+// target names remote/branch for messages.
+func (r *repo) target() string {
+	return r.remote + "/" + strings.TrimPrefix(r.ref, "refs/heads/")
+}
+
+// lock takes the repository's lock, saying so when it has to wait.
+func (r *repo) lock(ctx context.Context, line string) error {
+	if r.lk != nil {
+		return nil
+	}
+	me := lock.Holder{PID: os.Getpid(), Host: r.e.o.Host, Since: r.e.o.Now(), Command: line}
+	lk, err := lock.Acquire(ctx, r.r.OpsyncDir(), me, r.settings.LockTimeout, func(h lock.Holder) {
+		r.e.say("waiting for another opsync using %s: %s", r.name(), h)
+	})
+	if err != nil {
+		return err
+	}
+	r.lk = lk
+	return nil
+}
+
+func (r *repo) unlock() {
+	if r.lk != nil {
+		r.lk.Release()
+		r.lk = nil
+	}
+}
+
+// stateProblem returns why git must not be touched in the repository now:
+// a merge, rebase or similar stopped half-way, which the operator is
+// resolving by hand.
+func (r *repo) stateProblem() error {
+	if op := r.r.InProgress(); op != "" {
+		how := map[string]string{
+			"merge":       "finish it (`git commit`) or abort it (`git merge --abort`)",
+			"rebase":      "finish it (`git rebase --continue`) or abort it (`git rebase --abort`)",
+			"cherry-pick": "finish it (`git cherry-pick --continue`) or abort it (`git cherry-pick --abort`)",
+			"revert":      "finish it (`git revert --continue`) or abort it (`git revert --abort`)",
+			"bisect":      "end it (`git bisect reset`)",
+		}[op]
+		return fmt.Errorf("%s is in the middle of a %s, which opsync will not touch; %s in %s, then run the command again",
+			r.name(), op, how, r.r.WorkTree)
+	}
+	return nil
+}
+
+// pullResult says what a pull did.
+type pullResult struct {
+	skipped string // why nothing was pulled ("no remote"), "" when pulled
+	changed bool   // new commits arrived
+	before  string
+	after   string
+}
+
+// pull merges the remote into the repository, recording the time of a
+// successful pull for the cooldown. The caller holds the lock. On any
+// failure the repository is as it was (a conflicted merge is aborted).
+func (r *repo) pull(ctx context.Context) (pullResult, error) {
+	if err := r.stateProblem(); err != nil {
+		return pullResult{}, err
+	}
+	remote, ref, err := r.upstream(ctx)
+	if err != nil {
+		return pullResult{}, err
+	}
+	if remote == "" {
+		return pullResult{skipped: "no remote"}, nil
+	}
+	before, _ := r.r.HeadCommit()
+	err = r.c.Pull(ctx, r.r, remote, ref)
+	if errors.Is(err, git.ErrNoRemoteBranch) {
+		err = nil // an empty remote: the first push creates the branch
+	}
+	if err != nil {
+		return pullResult{}, err
+	}
+	after, _ := r.r.HeadCommit()
+	now := r.e.o.Now()
+	if serr := state.Update(r.r.OpsyncDir(), func(s *state.State) {
+		s.LastPull, s.LastPullRemote = now, remote
+	}); serr != nil {
+		r.e.say("warning: cannot record the pull time in %s: %v", r.r.OpsyncDir(), serr)
+	}
+	return pullResult{changed: before != after, before: before, after: after}, nil
+}
+
+// pullAdvice explains a failed pull and what the operator can do.
+func (r *repo) pullAdvice(err error) string {
+	var pe *git.PullError
+	if !errors.As(err, &pe) {
+		return ""
+	}
+	switch pe.Kind {
+	case git.PullConflict:
+		files := ""
+		if len(pe.Files) > 0 {
+			files = " in " + strings.Join(pe.Files, ", ")
+		}
+		return fmt.Sprintf("Your local commits and the changes on %s conflict%s. opsync undid the merge, so %s is as it was. "+
+			"Resolve it by hand: `cd %s && git pull --no-rebase`, fix the conflicting files, `git commit`.",
+			r.target(), files, r.name(), r.r.WorkTree)
+	case git.PullLocalEdits:
+		return fmt.Sprintf("Uncommitted edits in %s touch files the pull would change. Commit them (or move them aside) "+
+			"yourself; opsync never stashes or overwrites your edits.", r.name())
+	case git.PullUnreachable:
+		return fmt.Sprintf("The remote %s could not be reached or refused access. Check the network and your ssh "+
+			"key or credentials (`git -C %s fetch %s` shows the same error).", r.remote, r.r.WorkTree, r.remote)
+	case git.PullTimeout:
+		return fmt.Sprintf("The remote %s did not answer in time (operator_sync: git_timeout is %s).", r.remote, r.settings.GitTimeout)
+	}
+	return ""
+}
+
+// recordPush notes a successful push.
+func (r *repo) recordPush(now time.Time) {
+	state.Update(r.r.OpsyncDir(), func(s *state.State) { s.LastPush = now })
+}
