@@ -2,7 +2,6 @@ package opsync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -243,21 +242,8 @@ func (p *Plan) push(ctx context.Context, r *repo, out *Outcome) {
 		p.reportLocal(r, out)
 		return
 	}
-	for attempt := 0; err == nil; attempt++ {
-		err = r.c.Push(ctx, remote, ref)
-		var pe *git.PushError
-		if err == nil || !errors.As(err, &pe) || pe.Kind != git.PushRejected || attempt >= r.settings.PushRetries {
-			break
-		}
-		// Someone pushed first: merge their entries and try again.
-		if _, perr := r.pull(ctx); perr != nil {
-			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
-			if advice := r.pullAdvice(perr); advice != "" {
-				err = fmt.Errorf("%w\n%s", err, advice)
-			}
-			break
-		}
-		err = nil
+	if err == nil {
+		err = r.pushWithRetry(ctx, remote, ref)
 	}
 	if err != nil {
 		out.NotPushed = true

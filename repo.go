@@ -219,6 +219,29 @@ func (r *repo) pullAdvice(err error) string {
 	return ""
 }
 
+// pushWithRetry pushes HEAD to the remote, never forcing. When someone
+// pushed first it pulls (a merge) and tries again, up to push_retries
+// times. A failed pull is aborted by pull itself, so on any error the
+// repository holds the local commits and no half-done merge. The caller
+// holds the lock.
+func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
+	for attempt := 0; ; attempt++ {
+		err := r.c.Push(ctx, remote, ref)
+		var pe *git.PushError
+		if err == nil || !errors.As(err, &pe) || pe.Kind != git.PushRejected || attempt >= r.settings.PushRetries {
+			return err
+		}
+		// Someone pushed first: merge their entries and try again.
+		if _, perr := r.pull(ctx); perr != nil {
+			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
+			if advice := r.pullAdvice(perr); advice != "" {
+				err = fmt.Errorf("%w\n%s", err, advice)
+			}
+			return err
+		}
+	}
+}
+
 // recordPush notes a successful push.
 func (r *repo) recordPush(now time.Time) {
 	state.Update(r.r.OpsyncDir(), func(s *state.State) { s.LastPush = now })
