@@ -51,6 +51,10 @@ func ScriptParams(t testing.TB, dir string) testscript.Params {
 			"cmpentry":   cmdCmpEntry,
 			"sleep":      cmdSleep,
 			"signalbg":   cmdSignalBackground,
+			// script_operator_cmds_test.go
+			"holdlock":    cmdHoldLock,
+			"releaselock": cmdReleaseLock,
+			"jsonfields":  cmdJSONFields,
 		},
 	}
 }

@@ -89,6 +89,8 @@ shim ("opsync shim install") and keep typing "abra app ...".`,
 	root.SetErr(e.stderr)
 	root.SetVersionTemplate("opsync {{.Version}}\n")
 	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e))
+	root.AddCommand(newStatusCmd(e), newSyncCmd(e), newLogCmd(e), newCompletionCmd(e))
+	root.CompletionOptions.DisableDefaultCmd = true // completioncmd.go documents its own
 	return root
 }
 

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/config"
+	"coopcloud.tech/opsync/internal/servers"
+	"coopcloud.tech/opsync/internal/ui"
+)
+
+type logOptions struct {
+	q     opsync.LogQuery
+	json  bool
+	repo  string
+	color string
+}
+
+func newLogCmd(e *env) *cobra.Command {
+	var o logOptions
+	cmd := &cobra.Command{
+		Use:   "log [--app A] [--server S] [--operator O] [--since T] [--until T] [--failed] [--limit N] [--json]",
+		Short: "Show the operator log: who ran what, on which app, with what result",
+		Long: `Show the operator log, newest first: one line per logged abra command (when, who,
+the command as typed with secrets redacted, its exit status), read from the commits'
+Opsync-* trailers. Commits made by hand, without trailers, are shown too, marked
+(manual); merge commits that pulls make are left out unless --merges is given.
+
+It reads every repository that holds an opted-in server directory (or the one
+holding --repo DIR), as it is locally: run "opsync sync" first to include what
+teammates pushed since your last pull.
+
+  --app A        entries for app A
+  --server S     entries on server S (a move counts for both servers)
+  --operator O   entries whose author's name or email contains O (any case)
+  --since T      entries from T on; --until T: up to T. T is a date (2026-11-25,
+                 today, yesterday: the whole day counts), a date and time
+                 (2026-11-25 14:02, or RFC 3339), or a time ago (3 days ago,
+                 2.weeks, 36h)
+  --failed       only commands that failed (exit status not 0)
+  --limit N      at most N entries
+
+--json prints one JSON array, an object per entry, with the keys documented in the
+README ("opsync log"); manual commits have "manual": true and "exit": null.`,
+		Example: `  opsync log --limit 20
+  opsync log --app wiki.example.org --since 2.weeks
+  opsync log --server server1.example.org --failed
+  opsync log --operator alice --since 2026-11-01 --until 2026-11-30 --json | jq length`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.q.Limit < 0 {
+				return &exitError{code: opsync.ExitUsage, msg: "--limit must be 0 (no limit) or more"}
+			}
+			return runLog(cmd.Context(), e, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.q.App, "app", "", "only entries for this app (domain)")
+	f.StringVar(&o.q.Server, "server", "", "only entries on this server")
+	f.StringVar(&o.q.Operator, "operator", "", "only entries whose author's name or email contains this")
+	f.StringVar(&o.q.Since, "since", "", "only entries from this time on (2026-11-25, yesterday, 2.weeks, 3 days ago, RFC 3339)")
+	f.StringVar(&o.q.Until, "until", "", "only entries up to this time (same forms as --since)")
+	f.IntVar(&o.q.Limit, "limit", 0, "show at most `N` entries (0: all)")
+	f.BoolVar(&o.q.Failed, "failed", false, "only entries whose command failed")
+	f.BoolVar(&o.q.Merges, "merges", false, "also show merge commits")
+	f.BoolVar(&o.json, "json", false, "print one JSON array")
+	f.StringVar(&o.repo, "repo", "", "read only the repository holding `DIR`")
+	cmd.MarkFlagDirname("repo")
+	addColorFlag(cmd, &o.color)
+	cmd.RegisterFlagCompletionFunc("app", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return completeNames(e, true), cobra.ShellCompDirectiveNoFileComp
+	})
+	cmd.RegisterFlagCompletionFunc("server", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return completeNames(e, false), cobra.ShellCompDirectiveNoFileComp
+	})
+	for _, name := range []string{"operator", "since", "until", "limit"} {
+		cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
+	}
+	return cmd
+}
+
+func runLog(ctx context.Context, e *env, o logOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	pal, err := e.palette(o.color)
+	if err != nil {
+		return err
+	}
+	eng := e.engine()
+	var rs []*opsync.Repository
+	if o.repo != "" {
+		if rs, err = repos(eng, o.repo); err != nil {
+			return err
+		}
+	} else {
+		all, err := eng.Repos()
+		if err != nil {
+			return err
+		}
+		if rs = opsync.OptedIn(all); len(rs) == 0 {
+			return noLogHere(all)
+		}
+	}
+	if o.json {
+		arr := &jsonArray{w: e.stdout}
+		if err := eng.Log(ctx, rs, o.q, func(le opsync.LogEntry) error { return arr.add(le) }); err != nil {
+			return err
+		}
+		return arr.close()
+	}
+	n := 0
+	err = eng.Log(ctx, rs, o.q, func(le opsync.LogEntry) error {
+		n++
+		return printLogLine(e.stdout, pal, le)
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		ui.Say(e.stderr, "no log entries match")
+	}
+	return nil
+}
+
+func noLogHere(all []*opsync.Repository) error {
+	for _, rp := range all {
+		if rp.Git {
+			return &exitError{code: opsync.ExitConfig, msg: fmt.Sprintf("operator sync is off for %s (%s), so it holds no operator log opsync reads by default; "+
+				"read it anyway with `opsync log --repo %s`", rp.Name(), rp.Reason, rp.Path)}
+		}
+	}
+	return &exitError{code: opsync.ExitConfig, msg: "no server directory of the abra directory is in a git repository, so there is no operator log yet; `opsync init` sets one up"}
+}
+
+// printLogLine writes one entry: id, local date and time, author, the
+// command as logged, and how it ended.
+func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
+	var mark string
+	switch {
+	case le.Merge:
+		mark = p.Note("(merge)")
+	case le.Manual:
+		mark = p.Note("(manual)")
+	case le.Failed():
+		mark = p.Bad(fmt.Sprintf("exit %d, failed", le.Entry.Exit))
+	default:
+		mark = p.Dim("exit 0")
+	}
+	subject := le.Entry.Line
+	if le.Failed() {
+		subject = p.Bad(subject)
+	}
+	_, err := fmt.Fprintf(w, "%s %s  %-8s  %s  %s\n", p.ID(shortID(le.Commit)),
+		le.Time.In(time.Local).Format("2006-01-02 15:04"), le.Author, subject, mark)
+	return err
+}
+
+// completeNames lists app (env file) or server names for shell completion.
+func completeNames(e *env, apps bool) []string {
+	dir, _ := os.Getwd()
+	cfg, err := config.Load(dir, e.getenv)
+	if err != nil {
+		return nil
+	}
+	layout := servers.Layout{AbraDir: cfg.AbraDir}
+	seen := map[string]bool{}
+	if apps {
+		files, _ := layout.EnvFiles()
+		for _, a := range files {
+			seen[a.Name] = true
+		}
+	} else {
+		srvs, _ := layout.Servers()
+		for _, s := range srvs {
+			seen[s.Name] = true
+		}
+	}
+	var out []string
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

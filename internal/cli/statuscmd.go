@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/ui"
+)
+
+type statusOptions struct {
+	json  bool
+	repo  string
+	color string
+}
+
+func newStatusCmd(e *env) *cobra.Command {
+	var o statusOptions
+	cmd := &cobra.Command{
+		Use:   "status [--json] [--repo DIR]",
+		Short: "Show, per repository, whether operator sync is on and what is not in step",
+		Long: `Show every git repository that holds a server directory of the abra directory
+(and every server directory outside git): whether operator sync is on and why, the
+branch and the remote opsync syncs with, commits ahead and behind (as of the last
+pull; status itself never fetches), log entries not pushed yet, other uncommitted
+changes, a merge or rebase in progress, when opsync last pulled and how much of the
+cooldown is left, and which opsync process holds the repository's lock.
+
+It changes nothing and takes no lock. Each line that needs you says what to type.
+--json prints an array with one object per repository (keys in the README).`,
+		Example: `  opsync status
+  opsync status --json | jq '.[] | select(.in_step | not) | .repo'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStatus(cmd.Context(), e, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON (an array, one object per repository)")
+	cmd.Flags().StringVar(&o.repo, "repo", "", "only the repository holding `DIR`")
+	cmd.MarkFlagDirname("repo")
+	addColorFlag(cmd, &o.color)
+	return cmd
+}
+
+func runStatus(ctx context.Context, e *env, o statusOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	pal, err := e.palette(o.color)
+	if err != nil {
+		return err
+	}
+	eng := e.engine()
+	rs, err := repos(eng, o.repo)
+	if err != nil {
+		return err
+	}
+	out := make([]opsync.RepoStatus, 0, len(rs))
+	for _, rp := range rs {
+		out = append(out, rp.Status(ctx))
+	}
+	if o.json {
+		return writeJSON(e.stdout, out)
+	}
+	if len(out) == 0 {
+		ui.Say(e.stderr, "no server directory of the abra directory is in a git repository yet, so operator sync has nothing to do; `opsync init` sets it up")
+		return nil
+	}
+	now := time.Now()
+	for i, st := range out {
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		printStatus(e.stdout, pal, rs[i].Name(), st, now)
+	}
+	return nil
+}
+
+// printStatus writes one repository's block.
+func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, now time.Time) {
+	if !st.Sync {
+		fmt.Fprintf(w, "%s  %s\n", p.Bold(name), p.Warn("sync off: "+st.Reason))
+	} else {
+		fmt.Fprintf(w, "%s  %s\n", p.Bold(name), p.Good("sync on")+p.Dim(" ("+st.Reason+")"))
+	}
+	row := func(label, value string) {
+		fmt.Fprintf(w, "  %s %s\n", p.Dim(fmt.Sprintf("%-10s", label)), value)
+	}
+	more := func(value string) { fmt.Fprintf(w, "  %-10s %s\n", "", value) }
+	if len(st.Servers) > 0 {
+		row("servers", strings.Join(st.Servers, ", "))
+	}
+	if !st.Git {
+		return
+	}
+	if st.Error != "" {
+		row("error", p.Bad(strings.ReplaceAll(st.Error, "\n", "\n             ")))
+		return
+	}
+	row("branch", branchLine(p, st))
+	if st.InProgress != "" {
+		row("state", p.Bad(st.InProgress+" in progress"))
+	}
+	for i, le := range st.Unpushed {
+		line := p.ID(shortID(le.Commit)) + " " + le.Entry.Line
+		if i == 0 {
+			row("unpushed", line)
+		} else {
+			more(line)
+		}
+	}
+	if st.UnpushedTruncated {
+		more("…")
+	}
+	const mostChanges = 10
+	for i, c := range st.Changes {
+		if i == mostChanges {
+			more(fmt.Sprintf("… and %d more (git -C %s status)", len(st.Changes)-mostChanges, st.Repo))
+			break
+		}
+		line := c.Path + p.Dim(" ("+c.State+")")
+		if c.OrigPath != "" {
+			line = c.OrigPath + " -> " + line
+		}
+		if i == 0 {
+			row("changes", line)
+		} else {
+			more(line)
+		}
+	}
+	row("last pull", pullLine(st, now))
+	if st.Lock != nil {
+		l := st.Lock
+		held := fmt.Sprintf("held by pid %d on %s since %s", l.PID, l.Host, l.Since.Local().Format("2006-01-02 15:04:05"))
+		if l.Command != "" {
+			held += " (" + l.Command + ")"
+		}
+		row("lock", p.Warn(held))
+	} else {
+		row("lock", "free")
+	}
+	for _, prob := range st.Problems {
+		fmt.Fprintf(w, "  %s %s\n", p.Bad("!"), prob)
+	}
+	if st.InStep {
+		if st.Remote != "" {
+			fmt.Fprintf(w, "  %s\n", p.Good("in step with "+st.Remote))
+		} else {
+			fmt.Fprintf(w, "  %s\n", p.Good("in step (a local log: no remote)"))
+		}
+	}
+}
+
+func branchLine(p ui.Palette, st opsync.RepoStatus) string {
+	var b strings.Builder
+	switch {
+	case st.Detached:
+		b.WriteString(p.Bad("detached HEAD at " + shortID(st.Head)))
+	default:
+		b.WriteString(st.Branch)
+		if st.Head == "" {
+			b.WriteString(p.Dim(" (no commit yet)"))
+		}
+	}
+	switch {
+	case st.Remote == "" && st.RemoteError == "":
+		b.WriteString(p.Dim(" (no remote: the log is kept locally)"))
+	case st.Remote == "":
+	case st.Ahead == nil || st.Behind == nil:
+		fmt.Fprintf(&b, " -> %s %s", st.Remote, p.Dim("(not fetched yet, or the remote has no such branch)"))
+	default:
+		ab := fmt.Sprintf("%d ahead, %d behind", *st.Ahead, *st.Behind)
+		if *st.Ahead > 0 || *st.Behind > 0 {
+			ab = p.Warn(ab)
+		}
+		fmt.Fprintf(&b, " -> %s: %s", st.Remote, ab)
+	}
+	return b.String()
+}
+
+func pullLine(st opsync.RepoStatus, now time.Time) string {
+	if st.LastPull == nil {
+		return "never by opsync"
+	}
+	s := age(now.Sub(*st.LastPull)) + " ago"
+	switch {
+	case st.CooldownSeconds == 0:
+		s += " (no cooldown: every command pulls)"
+	case st.CooldownLeftSeconds > 0:
+		s += fmt.Sprintf(" (cooldown: %s left)", age(time.Duration(st.CooldownLeftSeconds*float64(time.Second))))
+	default:
+		s += " (cooldown over: the next abra app command pulls)"
+	}
+	return s
+}

@@ -1,0 +1,283 @@
+package opsync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/oplog"
+)
+
+// LogEntry is one commit of the operator log as `opsync log` shows it: a
+// log entry opsync made (with its parsed trailers), a commit made by hand
+// (Manual: no Opsync-Command trailer), or, when asked for, a merge commit.
+type LogEntry struct {
+	Commit string
+	// Time is the author date: when the command ran (in the operator's
+	// time zone).
+	Time   time.Time
+	Author string // git author name
+	Email  string // git author email
+	Manual bool
+	Merge  bool
+	Repo   string // the repository's work tree
+	// Entry holds the parsed message. For a manual commit or a merge only
+	// Line (the subject) is set.
+	Entry oplog.Entry
+
+	committed time.Time // the order git walks in, used to merge repositories
+}
+
+// Failed reports whether the entry records a command that failed.
+func (le LogEntry) Failed() bool { return !le.Manual && !le.Merge && le.Entry.Exit != 0 }
+
+// logEntryJSON is LogEntry's JSON: flat, every key always present, in a
+// fixed order. The keys are part of opsync's interface (README, "opsync log").
+type logEntryJSON struct {
+	Commit          string          `json:"commit"`
+	Time            string          `json:"time"`
+	Author          string          `json:"author"`
+	Email           string          `json:"email"`
+	Manual          bool            `json:"manual"`
+	Merge           bool            `json:"merge"`
+	Failed          bool            `json:"failed"`
+	Repo            string          `json:"repo"`
+	Line            string          `json:"line"`
+	Command         string          `json:"command"`
+	App             string          `json:"app"`
+	Server          string          `json:"server"`
+	Exit            *int            `json:"exit"`
+	DurationSeconds *float64        `json:"duration_seconds"`
+	Operator        string          `json:"operator"`
+	OpsyncVersion   string          `json:"opsync_version"`
+	MovedTo         string          `json:"moved_to"`
+	MovedFrom       string          `json:"moved_from"`
+	Session         string          `json:"session"`
+	Resolved        []string        `json:"resolved"`
+	Extra           []oplog.Trailer `json:"extra"`
+}
+
+// MarshalJSON writes the entry with the keys documented in the README.
+// exit and duration_seconds are null for manual commits and merges (and
+// duration_seconds when the entry does not say).
+func (le LogEntry) MarshalJSON() ([]byte, error) {
+	e := le.Entry
+	j := logEntryJSON{
+		Commit: le.Commit, Time: le.Time.Format(time.RFC3339), Author: le.Author, Email: le.Email,
+		Manual: le.Manual, Merge: le.Merge, Failed: le.Failed(), Repo: le.Repo,
+		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Operator: e.Operator,
+		OpsyncVersion: e.Version, MovedTo: e.MovedTo, MovedFrom: e.MovedFrom, Session: e.Session,
+		Resolved: e.Resolved, Extra: e.Extra,
+	}
+	if !le.Manual && !le.Merge {
+		exit := e.Exit
+		j.Exit = &exit
+		if e.Duration > 0 {
+			s := e.Duration.Seconds()
+			j.DurationSeconds = &s
+		}
+	}
+	if j.Resolved == nil {
+		j.Resolved = []string{}
+	}
+	if j.Extra == nil {
+		j.Extra = []oplog.Trailer{}
+	}
+	// Subjects and operators hold "<redacted>" and "<alice@example.org>":
+	// keep them readable rather than \u003c-escaped.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(j); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// entry turns a commit into a log entry.
+func (rp *Repository) entry(c git.Commit) LogEntry {
+	le := LogEntry{Commit: c.ID, Time: c.AuthorTime, Author: c.AuthorName, Email: c.AuthorEmail,
+		Merge: c.IsMerge(), Repo: rp.Path, committed: c.CommitTime}
+	e, ok := oplog.Parse(c.Message)
+	if ok && !le.Merge {
+		le.Entry = e
+		return le
+	}
+	le.Manual = !le.Merge
+	le.Entry = oplog.Entry{Line: e.Line}
+	return le
+}
+
+// LogQuery selects log entries. The zero value selects every entry and
+// manual commit, merges left out.
+type LogQuery struct {
+	App      string // Opsync-App equals it (case-insensitive, domains)
+	Server   string // Opsync-Server, Opsync-Moved-To or Opsync-Moved-From equals it
+	Operator string // part of the author's name or email, case-insensitive
+	// Since and Until bound the commit time; see ParseLogTime for the forms.
+	Since, Until string
+	Failed       bool // only entries whose command failed (exit ≠ 0)
+	Merges       bool // also show merge commits (pulls make them)
+	Limit        int  // at most this many entries; 0 = all
+}
+
+// selective reports whether the query filters on what only the message
+// says (git's own filters then only pre-select).
+func (q *LogQuery) selective() bool {
+	return q.App != "" || q.Server != "" || q.Failed || q.Operator != ""
+}
+
+// matches checks an entry against the query's filters (git pre-selected by
+// pattern; this is the exact test).
+func (q *LogQuery) matches(le LogEntry) bool {
+	logged := !le.Manual && !le.Merge
+	if q.App != "" && (!logged || !strings.EqualFold(le.Entry.App, q.App)) {
+		return false
+	}
+	if q.Server != "" {
+		e := le.Entry
+		if !logged || !(strings.EqualFold(e.Server, q.Server) || strings.EqualFold(e.MovedTo, q.Server) || strings.EqualFold(e.MovedFrom, q.Server)) {
+			return false
+		}
+	}
+	if q.Failed && !le.Failed() {
+		return false
+	}
+	if q.Operator != "" {
+		needle := strings.ToLower(q.Operator)
+		if !strings.Contains(strings.ToLower(le.Author), needle) && !strings.Contains(strings.ToLower(le.Email), needle) {
+			return false
+		}
+	}
+	return true
+}
+
+// gitArgs turns the query into git log's own filters, so git skips what
+// it can without handing it over: dates, author, and trailer lines by
+// pattern (checked again exactly after parsing).
+func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
+	var args []string
+	if !q.Merges {
+		args = append(args, "--no-merges")
+	}
+	for _, b := range []struct {
+		flag, value string
+		end         bool
+	}{{"since", q.Since, false}, {"until", q.Until, true}} {
+		if b.value == "" {
+			continue
+		}
+		t, err := ParseLogTime(b.value, now, b.end)
+		if err != nil {
+			return nil, refuse(ExitUsage, "--%s: %v", b.flag, err)
+		}
+		args = append(args, fmt.Sprintf("--%s=@%d", b.flag, t.Unix()))
+	}
+	var greps []string
+	if q.App != "" {
+		greps = append(greps, "^"+oplog.KeyApp+": *"+regexp.QuoteMeta(q.App)+" *$")
+	}
+	if q.Server != "" {
+		greps = append(greps, "^("+oplog.KeyServer+"|"+oplog.KeyMovedTo+"|"+oplog.KeyMoveFrom+"): *"+regexp.QuoteMeta(q.Server)+" *$")
+	}
+	if q.Failed {
+		greps = append(greps, "^"+oplog.KeyExit+": *(-|[1-9])")
+	}
+	if len(greps) > 0 || q.Operator != "" {
+		args = append(args, "--extended-regexp", "--regexp-ignore-case")
+	}
+	if len(greps) > 1 {
+		args = append(args, "--all-match")
+	}
+	for _, g := range greps {
+		args = append(args, "--grep="+g)
+	}
+	if q.Operator != "" {
+		args = append(args, "--author="+regexp.QuoteMeta(q.Operator))
+	}
+	if q.Limit > 0 && !q.selective() {
+		args = append(args, fmt.Sprintf("--max-count=%d", q.Limit))
+	}
+	return append(args, "HEAD"), nil
+}
+
+// Log reads the operator log of the repositories, newest first, and calls
+// emit for each entry the query selects. Each repository is read by one
+// `git log` process whose output is parsed as it streams; entries of
+// several repositories are merged by time. Repositories outside git or
+// without a commit yet are skipped. An error from emit stops the log and is
+// returned.
+func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit func(LogEntry) error) error {
+	args, err := q.gitArgs(e.o.Now())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type stream struct {
+		rp   *Repository
+		lr   *git.LogReader
+		head LogEntry
+		ok   bool
+	}
+	advance := func(s *stream) {
+		for {
+			c, ok := s.lr.Next()
+			if !ok {
+				s.ok = false
+				return
+			}
+			if le := s.rp.entry(c); q.matches(le) {
+				s.head, s.ok = le, true
+				return
+			}
+		}
+	}
+	var streams []*stream
+	closeAll := func() error {
+		var first error
+		for _, s := range streams {
+			if err := s.lr.Close(); err != nil && first == nil {
+				first = fmt.Errorf("cannot read the log of %s:\n%s", s.rp.Name(), git.Indent(err.Error()))
+			}
+		}
+		streams = nil
+		return first
+	}
+	defer closeAll()
+
+	for _, rp := range repos {
+		if !rp.Git {
+			continue
+		}
+		if head, _ := rp.r.r.HeadCommit(); head == "" {
+			continue // no commit yet: an empty log (git log would fail)
+		}
+		streams = append(streams, &stream{rp: rp, lr: rp.r.c.StartLog(ctx, args...)})
+	}
+	for _, s := range streams {
+		advance(s)
+	}
+	for n := 0; q.Limit <= 0 || n < q.Limit; n++ {
+		var next *stream
+		for _, s := range streams {
+			if s.ok && (next == nil || s.head.committed.After(next.head.committed)) {
+				next = s
+			}
+		}
+		if next == nil {
+			break
+		}
+		if err := emit(next.head); err != nil {
+			return err
+		}
+		advance(next)
+	}
+	return closeAll()
+}

@@ -1,0 +1,183 @@
+package opsync
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"coopcloud.tech/opsync/internal/config"
+	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/servers"
+)
+
+// Repository is one git repository that holds server directories of the
+// abra directory, or one server directory that is not inside git at all.
+// Status, Sync and Log work on them; Engine.Repos lists them.
+type Repository struct {
+	// Path is the top of the work tree; for a server directory outside git,
+	// that directory.
+	Path string
+	// Servers names the server directories it holds, sorted.
+	Servers []string
+	// Git is false for a server directory outside any git work tree.
+	Git bool
+	// SyncOn says whether operator sync is on for it; Reason says why (or why
+	// not), e.g. "sync: true in ~/.abra/abra.yml".
+	SyncOn bool
+	Reason string
+
+	e   *Engine
+	cfg *config.Config
+	r   *repo // nil when Git is false
+}
+
+// ShortPath shortens a path under the home directory to ~/…, as opsync's
+// messages name repositories.
+func (e *Engine) ShortPath(path string) string { return e.display(path) }
+
+// Name is the path for messages, ~/… under the home directory.
+func (rp *Repository) Name() string { return rp.e.display(rp.Path) }
+
+// Repos loads the configuration for the engine's directory and returns
+// every repository holding a server directory of the abra directory, sorted
+// by path, each with whether sync is on and why. The servers/ directory
+// itself counts when it is inside a repository, even before it holds a
+// server. Server directories outside git are listed too, one each, with
+// sync off. It runs no git process unless a repository's config file uses
+// include directives.
+func (e *Engine) Repos() ([]*Repository, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	layout := servers.Layout{AbraDir: cfg.AbraDir}
+	srvs, err := layout.Servers()
+	if err != nil {
+		return nil, refuse(ExitConfig, "cannot list the server directories in %s: %v", e.display(layout.Dir()), err)
+	}
+	byTree := map[string]*Repository{}
+	var out []*Repository
+	add := func(dir string) (*Repository, error) {
+		r, err := git.FindRepo(dir)
+		if errors.Is(err, git.ErrNotRepo) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, refuse(ExitConfig, "cannot read the git repository holding %s: %v", e.display(dir), err)
+		}
+		if rp, ok := byTree[r.WorkTree]; ok {
+			return rp, nil
+		}
+		rp := &Repository{Path: r.WorkTree, Git: true, e: e, cfg: cfg, r: e.newRepo(r, cfg.Settings)}
+		rp.SyncOn, rp.Reason = e.syncReason(cfg)
+		byTree[r.WorkTree] = rp
+		out = append(out, rp)
+		return rp, nil
+	}
+	if real, err := filepath.EvalSymlinks(layout.Dir()); err == nil {
+		if _, err := add(real); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range srvs {
+		rp, err := add(s.Real)
+		if err != nil {
+			return nil, err
+		}
+		if rp == nil {
+			out = append(out, &Repository{Path: s.Path, Servers: []string{s.Name}, e: e, cfg: cfg,
+				Reason: "not inside a git repository (`opsync init` sets one up)"})
+			continue
+		}
+		rp.Servers = append(rp.Servers, s.Name)
+	}
+	for _, rp := range out {
+		if rp.Servers == nil {
+			rp.Servers = []string{}
+		}
+		sort.Strings(rp.Servers)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// RepoAt returns the repository whose work tree holds dir, whether or not
+// it holds a server directory (for `opsync log --repo DIR`).
+func (e *Engine) RepoAt(dir string) (*Repository, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(e.o.Dir, dir)
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, refuse(ExitUsage, "cannot use %s as a repository: %v", dir, err)
+	}
+	r, err := git.FindRepo(real)
+	if errors.Is(err, git.ErrNotRepo) {
+		return nil, refuse(ExitUsage, "%s is not inside a git work tree", e.display(dir))
+	}
+	if err != nil {
+		return nil, refuse(ExitConfig, "cannot read the git repository holding %s: %v", e.display(dir), err)
+	}
+	rp := &Repository{Path: r.WorkTree, Git: true, Servers: []string{}, e: e, cfg: cfg, r: e.newRepo(r, cfg.Settings)}
+	rp.SyncOn, rp.Reason = e.syncReason(cfg)
+	layout := servers.Layout{AbraDir: cfg.AbraDir}
+	if srvs, err := layout.Servers(); err == nil {
+		for _, s := range srvs {
+			if sr, err := git.FindRepo(s.Real); err == nil && sr.WorkTree == r.WorkTree {
+				rp.Servers = append(rp.Servers, s.Name)
+			}
+		}
+	}
+	if rp.SyncOn && len(rp.Servers) == 0 && !rp.holdsServersDir() {
+		rp.SyncOn, rp.Reason = false, fmt.Sprintf("holds no server directory of %s", e.display(layout.Dir()))
+	}
+	return rp, nil
+}
+
+func (rp *Repository) holdsServersDir() bool {
+	real, err := filepath.EvalSymlinks(servers.Layout{AbraDir: rp.cfg.AbraDir}.Dir())
+	if err != nil {
+		return false
+	}
+	r, err := git.FindRepo(real)
+	return err == nil && r.WorkTree == rp.Path
+}
+
+func (e *Engine) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(e.o.Dir, e.o.Getenv)
+	if err != nil {
+		return nil, &Error{Code: ExitConfig, Err: err}
+	}
+	return cfg, nil
+}
+
+// syncReason says whether the configuration turns sync on, and where.
+func (e *Engine) syncReason(cfg *config.Config) (bool, string) {
+	if cfg.Sync {
+		return true, "sync: true in " + e.display(cfg.SyncSource)
+	}
+	if cfg.SyncSource != "" {
+		return false, "sync: false in " + e.display(cfg.SyncSource)
+	}
+	where := e.display(filepath.Join(cfg.AbraDir, "abra.yml"))
+	if cfg.Project != nil {
+		where = e.display(cfg.Project.Path) + " or " + where
+	}
+	return false, "operator sync is not enabled (no `sync: true` in " + where + ")"
+}
+
+// OptedIn returns the repositories with sync on.
+func OptedIn(rs []*Repository) []*Repository {
+	var out []*Repository
+	for _, rp := range rs {
+		if rp.SyncOn {
+			out = append(out, rp)
+		}
+	}
+	return out
+}
