@@ -25,7 +25,8 @@ type SyncResult struct {
 	// InStep: the repository and its remote now have the same commits (or
 	// there is no remote: the log is local).
 	InStep bool `json:"in_step"`
-	// Error says why the repository is not in step; Code is the exit status
+	// Error says why the repository is not in step (a message naming the
+	// repository, with what to do); Code is the exit status
 	// it calls for: 0, ExitNotPushed (pulled, but the push failed) or
 	// ExitSyncFailed (not synced at all: a state opsync must not touch,
 	// or the pull failed).
@@ -99,7 +100,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 		return res
 	}
 	if err := r.lock(ctx, "opsync sync"); err != nil {
-		return fail(ExitSyncFailed, "%v", err)
+		return fail(ExitSyncFailed, "could not sync %s: %v", rp.Name(), err)
 	}
 	defer r.unlock()
 	if err := r.stateProblem(); err != nil {
@@ -116,7 +117,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 	res.Remote = r.target()
 	pulled, err := r.pull(ctx)
 	if err != nil {
-		msg := fmt.Sprintf("could not pull from %s:\n%s", res.Remote, indentErr(err))
+		msg := fmt.Sprintf("could not pull %s from %s:\n%s", rp.Name(), res.Remote, indentErr(err))
 		if advice := r.pullAdvice(err); advice != "" {
 			msg += "\n" + advice
 		}
@@ -149,10 +150,10 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 	}
 	lr.Close() // the list only informs; the push decides
 	if err := r.pushWithRetry(ctx, remote, ref); err != nil {
-		return fail(ExitNotPushed, "%s not pushed to %s:\n%s\n"+
+		return fail(ExitNotPushed, "%s in %s not pushed to %s:\n%s\n"+
 			"Nothing is lost: the commits stay in the local repository, which is clean. "+
 			"When the problem is fixed, run `opsync sync` again.",
-			unpushedWhat(toPush, false), res.Remote, indentErr(err))
+			unpushedWhat(toPush, false), rp.Name(), res.Remote, indentErr(err))
 	}
 	r.recordPush(rp.e.o.Now())
 	res.Pushed, res.InStep = toPush, true

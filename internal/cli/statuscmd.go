@@ -68,7 +68,7 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 		return writeJSON(e.stdout, out)
 	}
 	if len(out) == 0 {
-		ui.Say(e.stderr, "no server directory of the abra directory is in a git repository yet, so operator sync has nothing to do; `opsync init` sets it up")
+		ui.Say(e.stderr, "the abra directory has no server directory yet, and its servers/ is not in a git repository, so operator sync has nothing to do; `opsync init` sets it up")
 		return nil
 	}
 	now := time.Now()
@@ -133,7 +133,9 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 			more(line)
 		}
 	}
-	row("last pull", pullLine(st, now))
+	if st.Remote != "" || st.RemoteError != "" {
+		row("last pull", pullLine(st, now))
+	}
 	if st.Lock != nil {
 		l := st.Lock
 		held := fmt.Sprintf("held by pid %d on %s since %s", l.PID, l.Host, l.Since.Local().Format("2006-01-02 15:04:05"))

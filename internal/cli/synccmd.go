@@ -92,7 +92,7 @@ func reportSync(e *env, name string, r opsync.SyncResult) {
 		ui.Say(e.stderr, fmt.Sprintf("skipped %s: %s", name, r.Reason))
 		return
 	case r.Code == opsync.ExitSyncFailed:
-		ui.Say(e.stderr, fmt.Sprintf("error: %s was not synced: %s", name, r.Error))
+		ui.Say(e.stderr, "error: "+r.Error)
 		return
 	}
 	if r.Pulled {
@@ -104,7 +104,7 @@ func reportSync(e *env, name string, r opsync.SyncResult) {
 	}
 	switch {
 	case r.Code == opsync.ExitNotPushed:
-		ui.Say(e.stderr, fmt.Sprintf("error: %s: %s", name, r.Error))
+		ui.Say(e.stderr, "error: "+r.Error)
 	case len(r.Pushed) > 0:
 		ui.Say(e.stderr, fmt.Sprintf("pushed %s from %s to %s:\n%s", entries(len(r.Pushed)), name, r.Remote, entryLines(r.Pushed)))
 	case r.Remote == "":
