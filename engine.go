@@ -26,10 +26,10 @@ const (
 	ExitUsage      = 64 // the command line was refused (bad app name, app not found, ambiguous app)
 	ExitNoAbra     = 69 // the real abra was not found, or the one found is opsync itself
 	ExitInternal   = 70 // a bug in opsync
-	ExitNotPushed  = 75 // abra succeeded; the log entry is committed locally but not pushed
+	ExitNotPushed  = 75 // abra succeeded; the log entry is committed locally but not pushed (opsync sync: pulled, the push failed)
 	ExitNotLogged  = 76 // abra succeeded; the log entry could not be committed
-	ExitSyncFailed = 77 // the pull before a modifying command failed; abra was not run
-	ExitConfig     = 78 // abra.yml (operator_sync:) or OPSYNC* variables are invalid
+	ExitSyncFailed = 77 // the pull before a modifying command failed; abra was not run (opsync sync: a repository could not be synced)
+	ExitConfig     = 78 // abra.yml (operator_sync:) or OPSYNC* variables are invalid (opsync sync, log: nothing is set up for sync)
 )
 
 // Options configure an Engine. The zero value works: it uses the process's

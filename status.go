@@ -51,7 +51,7 @@ type RepoStatus struct {
 	LastPull            *time.Time `json:"last_pull"` // last successful pull by opsync
 	LastPush            *time.Time `json:"last_push"`
 	CooldownSeconds     float64    `json:"cooldown_seconds"`      // the configured cooldown
-	CooldownLeftSeconds float64    `json:"cooldown_left_seconds"` // 0: the next read-only command pulls
+	CooldownLeftSeconds float64    `json:"cooldown_left_seconds"` // whole seconds; 0: the next read-only command pulls
 	// Lock is the opsync process running git in the repository right now,
 	// null when none.
 	Lock *LockHolder `json:"lock"`
@@ -119,7 +119,7 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 		t := saved.LastPush
 		st.LastPush = &t
 	}
-	st.CooldownLeftSeconds = saved.CooldownLeft(rp.e.o.Now(), settings.Cooldown).Seconds()
+	st.CooldownLeftSeconds = saved.CooldownLeft(rp.e.o.Now(), settings.Cooldown).Round(time.Second).Seconds()
 	if h, held, err := lock.Inspect(r.r.OpsyncDir()); held {
 		st.Lock = &LockHolder{PID: h.PID, Host: h.Host, Since: h.Since, Command: h.Command}
 	} else if err != nil {
