@@ -38,4 +38,14 @@
 //
 // Outcome carries the log entries made (oplog.Entry, JSON-ready, with the
 // commit id and whether it was pushed), for whatever reports them.
+//
+// The operator commands use the same engine, and abra could too:
+// Engine.Repos lists the repositories holding server directories (sync on
+// or off, and why); Repository.Status reports on one without changing
+// anything (Engine.Status on all); Repository.Sync pulls and pushes one
+// under its lock, refusing a repository mid-merge, mid-rebase or detached
+// (Engine.Sync on all, SyncExitCode for the exit status); Engine.Log
+// streams the operator log of some repositories, newest first, filtered by
+// a LogQuery. RepoStatus, SyncResult and LogEntry marshal to the JSON the
+// README documents.
 package opsync

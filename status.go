@@ -181,6 +181,8 @@ func (rp *Repository) countAgainstRemote(ctx context.Context, st *RepoStatus, gs
 		st.Ahead = &zero
 		if trackingID != "" {
 			st.Problems = append(st.Problems, fmt.Sprintf("the branch has no commit yet while %s has: `opsync sync` pulls it", st.Remote))
+		} else {
+			st.Behind = &zero // both empty: nothing to pull or push
 		}
 		return
 	case trackingID == "":

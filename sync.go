@@ -20,7 +20,7 @@ type SyncResult struct {
 	PulledFrom string `json:"pulled_from"`
 	PulledTo   string `json:"pulled_to"`
 	// Pushed are the log entries (and manual commits) this sync pushed,
-	// newest first; merges are not listed.
+	// newest first, the newest 100 at most; merges are not listed.
 	Pushed []LogEntry `json:"pushed"`
 	// InStep: the repository and its remote now have the same commits (or
 	// there is no remote: the log is local).
@@ -140,7 +140,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 	if remoteHead != "" {
 		revs = tracking + "..HEAD"
 	}
-	lr := r.c.StartLog(ctx, "--no-merges", revs)
+	lr := r.c.StartLog(ctx, "--no-merges", fmt.Sprintf("--max-count=%d", maxUnpushed), revs)
 	for {
 		c, ok := lr.Next()
 		if !ok {
