@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -109,19 +110,29 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 			return noLogHere(all)
 		}
 	}
+	// Buffered: one write per entry would be most of the cost of a long
+	// log. Entries still leave as git streams them, a buffer at a time.
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	defer out.Flush()
 	if o.json {
-		arr := &jsonArray{w: e.stdout}
+		arr := &jsonArray{w: out}
 		if err := eng.Log(ctx, rs, o.q, func(le opsync.LogEntry) error { return arr.add(le) }); err != nil {
 			return err
 		}
-		return arr.close()
+		if err := arr.close(); err != nil {
+			return err
+		}
+		return out.Flush()
 	}
 	n := 0
 	err = eng.Log(ctx, rs, o.q, func(le opsync.LogEntry) error {
 		n++
-		return printLogLine(e.stdout, pal, le)
+		return printLogLine(out, pal, le)
 	})
 	if err != nil {
+		return err
+	}
+	if err := out.Flush(); err != nil {
 		return err
 	}
 	if n == 0 {

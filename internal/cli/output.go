@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,11 +62,12 @@ type jsonArray struct {
 	done bool
 }
 
-func (a *jsonArray) add(v any) error {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+func (a *jsonArray) add(v json.Marshaler) error {
+	// The element's own JSON as it is: passing it through an encoder
+	// would validate and compact it a second time, which is most of the
+	// cost of a long log.
+	b, err := v.MarshalJSON()
+	if err != nil {
 		return err
 	}
 	sep := ",\n"
@@ -76,7 +75,10 @@ func (a *jsonArray) add(v any) error {
 		sep = "[\n"
 	}
 	a.n++
-	_, err := io.WriteString(a.w, sep+strings.TrimRight(b.String(), "\n"))
+	if _, err := io.WriteString(a.w, sep); err != nil {
+		return err
+	}
+	_, err = a.w.Write(b)
 	return err
 }
 
