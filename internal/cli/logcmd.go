@@ -38,15 +38,10 @@ It reads every repository that holds an opted-in server directory (or the one
 holding --repo DIR), as it is locally: run "opsync sync" first to include what
 teammates pushed since your last pull.
 
-  --app A        entries for app A
-  --server S     entries on server S (a move counts for both servers)
-  --operator O   entries whose author's name or email contains O (any case)
-  --since T      entries from T on; --until T: up to T. T is a date (2026-11-25,
-                 today, yesterday: the whole day counts), a date and time
-                 (2026-11-25 14:02, or RFC 3339), or a time ago (3 days ago,
-                 2.weeks, 36h)
-  --failed       only commands that failed (exit status not 0)
-  --limit N      at most N entries
+--server matches both sides of an app move. --operator matches part of the author's
+name or email, in any case. --since and --until take a date (2026-11-25, today,
+yesterday: the whole day counts), a date and time (2026-11-25 14:02, or RFC 3339
+like 2026-11-25T14:02:00Z), or a time ago (3 days ago, 2.weeks, 36h).
 
 --json prints one JSON array, an object per entry, with the keys documented in the
 README ("opsync log"); manual commits have "manual": true and "exit": null.`,

@@ -20,7 +20,7 @@ func (e *env) engine() *opsync.Engine {
 
 // addColorFlag adds --color to a command that prints for people.
 func addColorFlag(cmd *cobra.Command, mode *string) {
-	cmd.Flags().StringVar(mode, "color", "auto", "colour the output: auto (on a terminal, unless NO_COLOR is set), always, never")
+	cmd.Flags().StringVar(mode, "color", "auto", "colour the output `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 	cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(ui.ColorModes, cobra.ShellCompDirectiveNoFileComp))
 }
 

@@ -34,7 +34,7 @@ cooldown is left, and which opsync process holds the repository's lock.
 It changes nothing and takes no lock. Each line that needs you says what to type.
 --json prints an array with one object per repository (keys in the README).`,
 		Example: `  opsync status
-  opsync status --json | jq '.[] | select(.in_step | not) | .repo'`,
+  opsync status --json | jq -r '.[] | select(.sync and (.in_step | not)) | .repo'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStatus(cmd.Context(), e, o)
