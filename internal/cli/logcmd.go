@@ -131,7 +131,11 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		return err
 	}
 	if n == 0 {
-		ui.Say(e.stderr, "no log entries match")
+		if o.q == (opsync.LogQuery{Merges: o.q.Merges}) {
+			ui.Say(e.stderr, "the operator log is empty")
+		} else {
+			ui.Say(e.stderr, "no log entries match")
+		}
 	}
 	return nil
 }
