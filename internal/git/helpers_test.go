@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"coopcloud.tech/opsync/internal/git"
 )
@@ -157,3 +158,9 @@ func findRepo(t *testing.T, dir string) *git.Repo {
 }
 
 func client(dir string) *git.Client { return &git.Client{Dir: dir} }
+
+func contextWithCancelAfter(d time.Duration) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(ctx)
+	time.AfterFunc(d, cancel)
+	return c, cancel
+}
