@@ -22,6 +22,7 @@ package oplog
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -280,6 +281,7 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*e = Entry(v.plain)
-	e.Duration = time.Duration(v.DurationSeconds * float64(time.Second))
+	// Rounded, not truncated: 1.001 seconds is 1000999999.99… ns as a float.
+	e.Duration = time.Duration(math.Round(v.DurationSeconds * float64(time.Second)))
 	return nil
 }

@@ -8,25 +8,24 @@ import (
 // Redacted replaces every value that must never be logged.
 const Redacted = "<redacted>"
 
-// redacted reports, per positional index, whether it must not be logged:
-// secret insert's <data> (unless --file), everything after the remote
-// command of app run / app command, and everything after their "--". For a
-// command opsync does not know, every positional after the first (the app)
-// is hidden, since nothing says what it holds.
-func (inv *Invocation) redacted() []bool {
-	r := make([]bool, len(inv.Positionals))
-	hideFrom := func(from int) {
-		for i := from; i < len(r); i++ {
-			if i >= 0 {
-				r[i] = true
-			}
+// redactFrom returns the index of the first positional that must not be
+// logged, or -1: secret insert's <data> (unless --file), everything after
+// the remote command of app run / app command, and everything after their
+// "--". For a command opsync does not know, every positional after the
+// first (the app) is hidden, since nothing says what it holds. Hidden
+// arguments always run to the end of the line.
+func (inv *Invocation) redactFrom() int {
+	from := -1
+	hideFrom := func(i int) {
+		if i >= 0 && (from < 0 || i < from) {
+			from = i
 		}
 	}
 	if inv.Cmd == nil {
 		if inv.IsApp() {
 			hideFrom(1)
 		}
-		return r
+		return from
 	}
 	spec := inv.Cmd.Args
 	if spec.SecretArg > 0 && !inv.Has(spec.SecretUnlessFlag) {
@@ -42,7 +41,7 @@ func (inv *Invocation) redacted() []bool {
 			hideFrom(inv.DashAt)
 		}
 	}
-	return r
+	return from
 }
 
 // Canonical renders the command line for the operator log: "abra", the
@@ -51,44 +50,58 @@ func (inv *Invocation) redacted() []bool {
 // secret replaced by <redacted> (a run of hidden arguments becomes one
 // <redacted>, so not even their number shows). Arguments are shell-quoted
 // where needed, so the line can be read, and parsed back, as a command.
+//
+// Where arguments are hidden, a word holding a flag abra does not know is
+// hidden too: it is a secret or a remote command's option that happens to
+// start with "-" (abra refuses it, but the attempt is still logged).
 func (inv *Invocation) Canonical() string {
-	hide := inv.redacted()
-	parts := append([]string{"abra"}, inv.Path...)
-	lastHidden := false
+	from := inv.redactFrom()
+	unknownWord := map[int]bool{}
 	for _, t := range inv.tokens {
+		if t.kind == tokFlag && !t.known {
+			unknownWord[t.arg] = true
+		}
+	}
+	parts := []string{"abra"}
+	for _, w := range inv.Path {
+		parts = append(parts, Quote(w))
+	}
+	lastHidden := false
+	seen := 0 // positionals before the current token
+	for _, t := range inv.tokens {
+		hidden := false
 		switch t.kind {
 		case tokCommand:
 			continue
 		case tokDash:
 			parts = append(parts, "--")
 		case tokPositional:
-			if hide[t.pos] {
-				if !lastHidden {
-					parts = append(parts, Redacted)
-				}
-				lastHidden = true
-				continue
+			seen = t.pos + 1
+			if hidden = from >= 0 && t.pos >= from; !hidden {
+				parts = append(parts, Quote(t.text))
 			}
-			parts = append(parts, Quote(t.text))
 		case tokFlag:
-			parts = append(parts, renderFlag(t))
+			if hidden = from >= 0 && seen >= from && unknownWord[t.arg]; !hidden {
+				parts = append(parts, renderFlag(t))
+			}
 		}
-		lastHidden = false
+		if hidden && !lastHidden {
+			parts = append(parts, Redacted)
+		}
+		lastHidden = hidden
 	}
 	return strings.Join(parts, " ")
 }
 
 func renderFlag(t token) string {
-	name := t.flag.Long
+	name := "--" + t.flag.Long
 	if !t.known {
-		// Unknown flags stay as typed (a lone letter keeps its single dash).
-		if len(name) == 1 {
-			name = "-" + name
-		} else {
-			name = "--" + name
+		// Unknown flags stay as typed, with as many dashes as typed ("--o"
+		// is not "-o", which is --offline), quoted like any argument.
+		if !strings.HasPrefix(t.text, "--") {
+			name = "-" + t.flag.Long
 		}
-	} else {
-		name = "--" + name
+		name = Quote(name)
 	}
 	switch {
 	case t.flag.Secret:

@@ -56,6 +56,7 @@ type token struct {
 	value string // for tokFlag: the value (for value flags and --bool=x)
 	hasEq bool   // for tokFlag: the value was given inline
 	pos   int    // for tokPositional: index in Positionals
+	arg   int    // for tokFlag: index in Args of the word it was typed in
 }
 
 // Has reports whether the flag with this canonical long name was given and
@@ -191,7 +192,7 @@ func (inv *Invocation) parseLong(cur *Command, atRoot bool, args []string, i int
 	body := args[i][2:]
 	name, value, hasEq := strings.Cut(body, "=")
 	f, known := lookupLong(cur, atRoot, name)
-	t := token{kind: tokFlag, text: args[i], flag: f, known: known, value: value, hasEq: hasEq}
+	t := token{kind: tokFlag, text: args[i], flag: f, known: known, value: value, hasEq: hasEq, arg: i}
 	if f.Value && !hasEq && i+1 < len(args) {
 		i++
 		t.value = args[i]
@@ -208,7 +209,7 @@ func (inv *Invocation) parseShort(cur *Command, atRoot bool, args []string, i in
 	body := args[i][1:]
 	for j := 0; j < len(body); j++ {
 		f, known := lookupShort(cur, atRoot, body[j])
-		t := token{kind: tokFlag, text: "-" + string(body[j]), flag: f, known: known, value: "true"}
+		t := token{kind: tokFlag, text: "-" + string(body[j]), flag: f, known: known, value: "true", arg: i}
 		rest := body[j+1:]
 		if j == 0 {
 			t.text = args[i]

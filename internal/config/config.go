@@ -227,6 +227,9 @@ func ReadFile(path string) (*File, error) {
 		return f, nil // empty file
 	}
 	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return f, nil // "---" alone (or "~"): an empty document
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{Path: path, Line: root.Line, Msg: "the file must be a mapping of keys (like \"sync: true\"), not a " + kindName(root)}
 	}
