@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Trailer keys.
@@ -103,14 +104,14 @@ func FormatDuration(d time.Duration) string {
 // clean makes a value safe for a one-line trailer.
 func clean(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029' || r == '\u0085':
 			return ' '
-		}
-		if r < 0x20 || r == 0x7f {
+		case unicode.IsControl(r):
 			return -1
 		}
 		return r
-	}, s)
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 	return strings.TrimSpace(s)
 }
 
@@ -200,7 +201,7 @@ func Parse(msg string) (e Entry, ok bool) {
 		case KeyResolved:
 			e.Resolved = append(e.Resolved, t.Value)
 		default:
-			if strings.HasPrefix(t.Key, "Opsync-") {
+			if len(t.Key) > len("Opsync-") && strings.EqualFold(t.Key[:len("Opsync-")], "Opsync-") {
 				e.Extra = append(e.Extra, t)
 			}
 		}

@@ -3,6 +3,8 @@ package abra
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Redacted replaces every value that must never be logged.
@@ -113,18 +115,21 @@ func renderFlag(t token) string {
 }
 
 // Quote shell-quotes s when it holds anything but plain word characters.
-// Control characters are written as $'\n'-style escapes, so a rendered line
-// never spans lines.
+// Control characters (C0 and C1), line and paragraph separators and bytes
+// that are not UTF-8 are written as $'\n'-style escapes (\xHH for a byte,
+// \uHHHH for a character), so a rendered line never spans lines and never
+// carries an invisible character.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
 	}
-	plain, control := true, false
-	for _, r := range s {
+	plain, escape := true, false
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
-		case r < 0x20 || r == 0x7f:
-			control = true
-			plain = false
+		case invisible(r, size):
+			escape, plain = true, false
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 		case strings.ContainsRune("@%+=:,./_-^", r):
 		case r > 0x7f:
@@ -135,21 +140,32 @@ func Quote(s string) string {
 	if plain {
 		return s
 	}
-	if control {
-		var b strings.Builder
-		b.WriteString("$'")
-		for _, r := range s {
-			switch {
-			case r == '\'' || r == '\\':
-				b.WriteString(`\` + string(r))
-			case r < 0x20 || r == 0x7f:
-				fmt.Fprintf(&b, `\x%02x`, r)
-			default:
-				b.WriteRune(r)
-			}
-		}
-		b.WriteString("'")
-		return b.String()
+	if !escape {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\'' || r == '\\':
+			b.WriteString(`\` + string(r))
+		case invisible(r, size) && r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case invisible(r, size):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	b.WriteString("'")
+	return b.String()
+}
+
+// invisible reports characters a log line must not carry as they are.
+func invisible(r rune, size int) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r == utf8.RuneError && size == 1)
 }

@@ -207,6 +207,14 @@ func (inv *Invocation) parseLong(cur *Command, atRoot bool, args []string, i int
 
 func (inv *Invocation) parseShort(cur *Command, atRoot bool, args []string, i int) int {
 	body := args[i][1:]
+	if !isASCII(body) {
+		// Short flags are ASCII letters; pflag would split the bytes of
+		// "-é" and reject them. Keep the word whole, as an unknown flag.
+		t := token{kind: tokFlag, text: args[i], flag: Flag{Long: body}, value: "true", arg: i}
+		inv.Flags[body] = "true"
+		inv.tokens = append(inv.tokens, t)
+		return i
+	}
 	for j := 0; j < len(body); j++ {
 		f, known := lookupShort(cur, atRoot, body[j])
 		t := token{kind: tokFlag, text: "-" + string(body[j]), flag: f, known: known, value: "true", arg: i}
@@ -258,4 +266,13 @@ func (inv *Invocation) findArgs() {
 			inv.MoveTo = inv.Positionals[spec.ServerArg]
 		}
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -350,12 +350,22 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 	return nil, &Error{Path: f.Path, Line: v.Line, Msg: unknownKeyMsg(key)}
 }
 
+// isLeaf reports whether path names a command rather than a group of them
+// ("app secret" is a group; also_log needs "app secret list").
+func isLeaf(path []string) bool {
+	c := abra.Root
+	for _, w := range path {
+		c = c.Lookup(w)
+	}
+	return c != nil && len(c.Sub) == 0
+}
+
 func canonicalCommand(s string) (string, error) {
 	words := strings.Fields(s)
 	if len(words) > 0 && words[0] != "app" && words[0] != "a" {
 		words = append([]string{"app"}, words...)
 	}
-	if path, ok := abra.ResolvePath(words); ok && len(path) >= 2 {
+	if path, ok := abra.ResolvePath(words); ok && len(path) >= 2 && isLeaf(path) {
 		return strings.Join(path, " "), nil
 	}
 	return "", fmt.Errorf("also_log: %q is not an abra app command opsync knows (use names like \"app restart\" or \"app command\")", s)

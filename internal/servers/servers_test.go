@@ -51,6 +51,7 @@ func world(t *testing.T) (servers.Layout, string, string) {
 	write(t, filepath.Join(store, "srv-a", ".hidden.env"), "not an app\n")
 	write(t, filepath.Join(store, "srv-a", ".env"), "not an app\n")
 	symlink(t, filepath.Join(root, "nowhere.env"), filepath.Join(store, "srv-a", "dangling.example.org.env"))
+	write(t, filepath.Join(store, "srv-a", "dir.example.org.env", "x"), "a directory, not an app\n")
 	write(t, filepath.Join(root, "linked-target.env"), "L\n")
 	symlink(t, filepath.Join(root, "linked-target.env"), filepath.Join(store, "srv-a", "linked.example.org.env"))
 
@@ -167,8 +168,9 @@ func TestEnvFiles(t *testing.T) {
 		got = append(got, rel)
 	}
 	sort.Strings(got)
+	// The dangling link and the directory named like an env file are not
+	// apps, for EnvFiles as for FindApp and abra.
 	want := []string{
-		"srv-a/dangling.example.org.env", // EnvFiles lists by name and, unlike FindApp, does not stat
 		"srv-a/foo.example.org.env",
 		"srv-a/linked.example.org.env",
 		"srv-a/shared.example.org.env",
