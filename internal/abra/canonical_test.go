@@ -180,6 +180,10 @@ func TestQuote(t *testing.T) {
 		{"\x1b[31mred", `$'\x1b[31mred'`},
 		{"\x7f", `$'\x7f'`},
 		{"tab\there's \\", `$'tab\x09here\'s \\'`},
+		{"next\u0085line", `$'next\u0085line'`},
+		{"para\u2028graph", `$'para\u2028graph'`},
+		{"bad\xffbyte", `$'bad\xffbyte'`},
+		{"-é", `-é`},
 	}
 	for _, tt := range tests {
 		got := Quote(tt.in)

@@ -114,6 +114,21 @@ func ansiC(line string, i int, b *strings.Builder) (int, error) {
 			v, _ := strconv.ParseUint(line[i+1:i+1+n], 16, 8)
 			b.WriteByte(byte(v))
 			i += n
+		case 'u', 'U':
+			max := 4
+			if e == 'U' {
+				max = 8
+			}
+			n := 0
+			for n < max && i+1+n < len(line) && isHex(line[i+1+n]) {
+				n++
+			}
+			if n == 0 {
+				return 0, fmt.Errorf(`\%c without hex digits in %q`, e, line)
+			}
+			v, _ := strconv.ParseUint(line[i+1:i+1+n], 16, 32)
+			b.WriteRune(rune(v))
+			i += n
 		case '0', '1', '2', '3', '4', '5', '6', '7':
 			n := 1
 			for n < 3 && i+n < len(line) && line[i+n] >= '0' && line[i+n] <= '7' {
