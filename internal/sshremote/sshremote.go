@@ -72,7 +72,7 @@ func ParseDestination(s string) (Destination, error) {
 		return Destination{raw: s, u: u}, nil
 	}
 	if strings.ContainsAny(s, ":/") {
-		return bad("use ssh://user@host:port for a port, or a Host alias from ~/.ssh/config")
+		return bad("it holds a \":\" or a \"/\" (a port is given as ssh://host:port, or in ~/.ssh/config)")
 	}
 	if strings.HasPrefix(s, "@") || strings.HasSuffix(s, "@") {
 		return bad("the user or the host is missing")
