@@ -1,6 +1,7 @@
 package opsync_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -53,6 +54,7 @@ func ScriptParams(t testing.TB, dir string) testscript.Params {
 			"sleep":      cmdSleep,
 			"signalbg":   cmdSignalBackground,
 			"sshd":       cmdSSHD,
+			"jsonrows":   cmdJSONRows,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -338,5 +340,33 @@ func cmdSSHD(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(s.WriteClient(ts.Getenv("HOME"), bin, alias))
 	if path := ts.Getenv("PATH"); !strings.HasPrefix(path, bin+string(filepath.ListSeparator)) {
 		ts.Setenv("PATH", bin+string(filepath.ListSeparator)+path)
+	}
+}
+
+// jsonrows FILE KEY...
+//
+// Parses FILE as a JSON array of objects (a --json output) and prints, for
+// each object, the values of KEYs separated by spaces, one object a line;
+// a key the object lacks prints as <missing>.
+func cmdJSONRows(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: jsonrows FILE KEY...")
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &rows); err != nil {
+		ts.Fatalf("%s is not a JSON array of objects: %v", args[0], err)
+	}
+	for _, row := range rows {
+		var vals []string
+		for _, k := range args[1:] {
+			v, ok := row[k]
+			switch {
+			case !ok:
+				vals = append(vals, "<missing>")
+			default:
+				vals = append(vals, fmt.Sprint(v))
+			}
+		}
+		fmt.Fprintln(ts.Stdout(), strings.Join(vals, " "))
 	}
 }

@@ -466,7 +466,7 @@ func (r *run) checkRemoteURL(ctx context.Context, repo *git.Repo) error {
 		return refuse("the remote %s of %s is %s, not %s; opsync init does not change an existing remote. "+
 			"To switch it: `git -C %s remote set-url %s NEW-URL`, then run opsync init again; "+
 			"or run opsync init without --remote/--server-remote to keep the current one",
-			r.name, r.show(repo.WorkTree), redactURL(existing), r.redactedURL(), repo.WorkTree, r.name)
+			r.name, r.show(repo.WorkTree), ui.RedactURL(existing), r.redactedURL(), repo.WorkTree, r.name)
 	}
 	return nil
 }
@@ -769,21 +769,8 @@ func (r *run) did(format string, args ...any) {
 
 func (r *run) show(p string) string { return ui.HomePath(p, r.home) }
 
-func (r *run) redactedURL() string { return redactURL(r.url) }
+func (r *run) redactedURL() string { return ui.RedactURL(r.url) }
 
-// redactURL hides a password or token in a URL ("https://u:secret@host")
-// before it is printed.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-		return strings.Replace(u.String(), "REDACTED", "<redacted>", 1)
-	}
-	return s
-}
 
 // remoteState is what `git ls-remote` says about a remote.
 type remoteState struct {
