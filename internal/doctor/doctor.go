@@ -437,7 +437,6 @@ func (d *doctor) checkCooldown(r *git.Repo, cfg *config.Config) {
 	}
 }
 
-
 // Failed reports whether any check failed.
 func Failed(checks []Check) bool {
 	for _, c := range checks {

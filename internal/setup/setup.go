@@ -771,7 +771,6 @@ func (r *run) show(p string) string { return ui.HomePath(p, r.home) }
 
 func (r *run) redactedURL() string { return ui.RedactURL(r.url) }
 
-
 // remoteState is what `git ls-remote` says about a remote.
 type remoteState struct {
 	heads map[string]string // branch name -> commit
