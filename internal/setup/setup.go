@@ -24,6 +24,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/shim"
 	"coopcloud.tech/opsync/internal/sshremote"
 	"coopcloud.tech/opsync/internal/ui"
 )
@@ -757,6 +758,12 @@ func (r *run) finish(syncFile string) {
 	}
 	r.say("operator sync is set up: abra app commands now pull before and log and push after; the log of %s is %s. "+
 		"`opsync doctor` checks the set-up", r.show(r.dir), where)
+	if self, err := shim.Self(); err == nil {
+		dir, _ := shim.Dir("", r.o.Getenv)
+		if rep := shim.Inspect(dir, self, r.o.Getenv); !rep.Active {
+			r.say("note: typing `abra` does not run opsync yet: run `opsync shim install` (or use `opsync run -- app …`)")
+		}
+	}
 }
 
 func (r *run) say(format string, args ...any) { ui.Say(r.o.Stderr, fmt.Sprintf(format, args...)) }
