@@ -1,6 +1,7 @@
 package opsync_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/cli"
 	"coopcloud.tech/opsync/internal/fakeabra"
+	"coopcloud.tech/opsync/internal/sshtest"
 )
 
 // TestMain makes the test binary double as three programs inside scripts:
@@ -51,6 +53,16 @@ func ScriptParams(t testing.TB, dir string) testscript.Params {
 			"cmpentry":   cmdCmpEntry,
 			"sleep":      cmdSleep,
 			"signalbg":   cmdSignalBackground,
+			"sshd":       cmdSSHD,
+			"jsonrows":   cmdJSONRows,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "sshd":
+				// A real OpenSSH server can be started (.ci/run installs it).
+				return sshtest.Available() == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	}
 }
@@ -294,5 +306,67 @@ func cmdSignalBackground(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, c := range ts.BackgroundCmds() {
 		ts.Check(c.Process.Signal(sig))
+	}
+}
+
+// sshd [-nogit] ALIAS
+//
+// Starts a real sshd on 127.0.0.1 for the script (stopped when it ends) and
+// adds Host blocks to $HOME/.ssh/config: ALIAS logs in as the current user
+// with a throwaway key, ALIAS-badkey offers a key the server refuses,
+// ALIAS-badhostkey expects another host key, ALIAS-newhost knows no host
+// key, ALIAS-closed is a port where nothing listens. $WORK/sshbin (put first
+// on PATH) holds an `ssh` that reads $HOME/.ssh/config, since ssh itself
+// reads the home directory of the password database. With -nogit, the
+// server's login finds no git on its PATH. The login's home directory is
+// the real one of the user: scripts point OPSYNC_SERVER_REPO_PATH into $WORK.
+func cmdSSHD(ts *testscript.TestScript, neg bool, args []string) {
+	var o sshtest.Options
+	if len(args) > 0 && args[0] == "-nogit" {
+		o.NoGit = true
+		args = args[1:]
+	}
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sshd [-nogit] ALIAS")
+	}
+	if err := sshtest.Available(); err != nil {
+		ts.Fatalf("needs a real sshd (scripts start with `[!sshd] skip`): %v", err)
+	}
+	alias := args[0]
+	s, err := sshtest.Start(ts.MkAbs(".sshd-"+alias), o)
+	ts.Check(err)
+	ts.Defer(s.Stop)
+	bin := ts.MkAbs("sshbin")
+	ts.Check(s.WriteClient(ts.Getenv("HOME"), bin, alias))
+	if path := ts.Getenv("PATH"); !strings.HasPrefix(path, bin+string(filepath.ListSeparator)) {
+		ts.Setenv("PATH", bin+string(filepath.ListSeparator)+path)
+	}
+}
+
+// jsonrows FILE KEY...
+//
+// Parses FILE as a JSON array of objects (a --json output) and prints, for
+// each object, the values of KEYs separated by spaces, one object a line;
+// a key the object lacks prints as <missing>.
+func cmdJSONRows(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: jsonrows FILE KEY...")
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &rows); err != nil {
+		ts.Fatalf("%s is not a JSON array of objects: %v", args[0], err)
+	}
+	for _, row := range rows {
+		var vals []string
+		for _, k := range args[1:] {
+			v, ok := row[k]
+			switch {
+			case !ok:
+				vals = append(vals, "<missing>")
+			default:
+				vals = append(vals, fmt.Sprint(v))
+			}
+		}
+		fmt.Fprintln(ts.Stdout(), strings.Join(vals, " "))
 	}
 }

@@ -88,7 +88,7 @@ shim ("opsync shim install") and keep typing "abra app ...".`,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetVersionTemplate("opsync {{.Version}}\n")
-	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e))
+	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e), newInitCmd(e), newShimCmd(e), newDoctorCmd(e))
 	return root
 }
 

@@ -74,6 +74,16 @@ func wrap(e *env, args []string) int {
 		return fail(e, err)
 	}
 	stop()
+	if !plan.Active && wantsSetupTip(plan) {
+		// abra runs as a child, so that the tip can follow it.
+		exit, err := abra.Run(abraPath, plan.AbraArgs, env)
+		if err != nil {
+			ui.Say(e.stderr, "error: "+err.Error())
+		} else if exit == 0 {
+			ui.Say(e.stderr, setupTip)
+		}
+		return exit
+	}
 	if !plan.Active {
 		// Nothing to do after abra: become abra.
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
