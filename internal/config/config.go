@@ -99,7 +99,7 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s line %d", e.Path, e.Line)
 	}
-	return fmt.Sprintf("%s: %s (fix the file, or run with OPSYNC=nolog to bypass opsync for one command)", loc, e.Msg)
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
 }
 
 // Load finds and reads the configuration for a command run in dir.
