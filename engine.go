@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -231,7 +230,7 @@ func (e *Engine) Plan(args []string) (*Plan, error) {
 	}
 	cfg, err := config.Load(e.o.Dir, e.o.Getenv)
 	if err != nil {
-		return nil, &Error{Code: ExitConfig, Err: err}
+		return nil, &Error{Code: ExitConfig, Err: fmt.Errorf("%w\nFix the file, or prefix the command with OPSYNC=nolog to run abra without opsync this once.", err)}
 	}
 	p.Config = cfg
 	if slices.Contains(cfg.Settings.AlsoLog, inv.CommandName()) && inv.Cmd != nil && !inv.Help() {
@@ -509,15 +508,4 @@ func (e *Engine) say(format string, args ...any) {
 }
 
 // display shortens a path under the home directory to ~/….
-func (e *Engine) display(path string) string {
-	home := e.o.Getenv("HOME")
-	if home != "" {
-		if rel, err := filepath.Rel(home, path); err == nil && !strings.HasPrefix(rel, "..") {
-			if rel == "." {
-				return "~"
-			}
-			return "~/" + rel
-		}
-	}
-	return path
-}
+func (e *Engine) display(path string) string { return ui.HomePath(path, e.o.Getenv("HOME")) }

@@ -32,10 +32,6 @@ type Repository struct {
 	r   *repo // nil when Git is false
 }
 
-// ShortPath shortens a path under the home directory to ~/…, as opsync's
-// messages name repositories.
-func (e *Engine) ShortPath(path string) string { return e.display(path) }
-
 // Name is the path for messages, ~/… under the home directory.
 func (rp *Repository) Name() string { return rp.e.display(rp.Path) }
 

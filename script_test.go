@@ -17,6 +17,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/cli"
 	"coopcloud.tech/opsync/internal/fakeabra"
+	"coopcloud.tech/opsync/internal/sshtest"
 )
 
 // TestMain makes the test binary double as three programs inside scripts:
@@ -51,10 +52,19 @@ func ScriptParams(t testing.TB, dir string) testscript.Params {
 			"cmpentry":   cmdCmpEntry,
 			"sleep":      cmdSleep,
 			"signalbg":   cmdSignalBackground,
+			"sshd":       cmdSSHD,
 			// script_operator_cmds_test.go
 			"holdlock":    cmdHoldLock,
 			"releaselock": cmdReleaseLock,
 			"jsonfields":  cmdJSONFields,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "sshd":
+				// A real OpenSSH server can be started (.ci/run installs it).
+				return sshtest.Available() == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	}
 }
@@ -298,5 +308,39 @@ func cmdSignalBackground(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, c := range ts.BackgroundCmds() {
 		ts.Check(c.Process.Signal(sig))
+	}
+}
+
+// sshd [-nogit] ALIAS
+//
+// Starts a real sshd on 127.0.0.1 for the script (stopped when it ends) and
+// adds Host blocks to $HOME/.ssh/config: ALIAS logs in as the current user
+// with a throwaway key, ALIAS-badkey offers a key the server refuses,
+// ALIAS-badhostkey expects another host key, ALIAS-newhost knows no host
+// key, ALIAS-closed is a port where nothing listens. $WORK/sshbin (put first
+// on PATH) holds an `ssh` that reads $HOME/.ssh/config, since ssh itself
+// reads the home directory of the password database. With -nogit, the
+// server's login finds no git on its PATH. The login's home directory is
+// the real one of the user: scripts point OPSYNC_SERVER_REPO_PATH into $WORK.
+func cmdSSHD(ts *testscript.TestScript, neg bool, args []string) {
+	var o sshtest.Options
+	if len(args) > 0 && args[0] == "-nogit" {
+		o.NoGit = true
+		args = args[1:]
+	}
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sshd [-nogit] ALIAS")
+	}
+	if err := sshtest.Available(); err != nil {
+		ts.Fatalf("needs a real sshd (scripts start with `[!sshd] skip`): %v", err)
+	}
+	alias := args[0]
+	s, err := sshtest.Start(ts.MkAbs(".sshd-"+alias), o)
+	ts.Check(err)
+	ts.Defer(s.Stop)
+	bin := ts.MkAbs("sshbin")
+	ts.Check(s.WriteClient(ts.Getenv("HOME"), bin, alias))
+	if path := ts.Getenv("PATH"); !strings.HasPrefix(path, bin+string(filepath.ListSeparator)) {
+		ts.Setenv("PATH", bin+string(filepath.ListSeparator)+path)
 	}
 }

@@ -22,9 +22,11 @@ package oplog
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Trailer keys.
@@ -102,14 +104,14 @@ func FormatDuration(d time.Duration) string {
 // clean makes a value safe for a one-line trailer.
 func clean(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029' || r == '\u0085':
 			return ' '
-		}
-		if r < 0x20 || r == 0x7f {
+		case unicode.IsControl(r):
 			return -1
 		}
 		return r
-	}, s)
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 	return strings.TrimSpace(s)
 }
 
@@ -199,7 +201,7 @@ func Parse(msg string) (e Entry, ok bool) {
 		case KeyResolved:
 			e.Resolved = append(e.Resolved, t.Value)
 		default:
-			if strings.HasPrefix(t.Key, "Opsync-") {
+			if len(t.Key) > len("Opsync-") && strings.EqualFold(t.Key[:len("Opsync-")], "Opsync-") {
 				e.Extra = append(e.Extra, t)
 			}
 		}
@@ -280,6 +282,7 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*e = Entry(v.plain)
-	e.Duration = time.Duration(v.DurationSeconds * float64(time.Second))
+	// Rounded, not truncated: 1.001 seconds is 1000999999.99… ns as a float.
+	e.Duration = time.Duration(math.Round(v.DurationSeconds * float64(time.Second)))
 	return nil
 }

@@ -3,30 +3,31 @@ package abra
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Redacted replaces every value that must never be logged.
 const Redacted = "<redacted>"
 
-// redacted reports, per positional index, whether it must not be logged:
-// secret insert's <data> (unless --file), everything after the remote
-// command of app run / app command, and everything after their "--". For a
-// command opsync does not know, every positional after the first (the app)
-// is hidden, since nothing says what it holds.
-func (inv *Invocation) redacted() []bool {
-	r := make([]bool, len(inv.Positionals))
-	hideFrom := func(from int) {
-		for i := from; i < len(r); i++ {
-			if i >= 0 {
-				r[i] = true
-			}
+// redactFrom returns the index of the first positional that must not be
+// logged, or -1: secret insert's <data> (unless --file), everything after
+// the remote command of app run / app command, and everything after their
+// "--". For a command opsync does not know, every positional after the
+// first (the app) is hidden, since nothing says what it holds. Hidden
+// arguments always run to the end of the line.
+func (inv *Invocation) redactFrom() int {
+	from := -1
+	hideFrom := func(i int) {
+		if i >= 0 && (from < 0 || i < from) {
+			from = i
 		}
 	}
 	if inv.Cmd == nil {
 		if inv.IsApp() {
 			hideFrom(1)
 		}
-		return r
+		return from
 	}
 	spec := inv.Cmd.Args
 	if spec.SecretArg > 0 && !inv.Has(spec.SecretUnlessFlag) {
@@ -42,7 +43,7 @@ func (inv *Invocation) redacted() []bool {
 			hideFrom(inv.DashAt)
 		}
 	}
-	return r
+	return from
 }
 
 // Canonical renders the command line for the operator log: "abra", the
@@ -51,44 +52,58 @@ func (inv *Invocation) redacted() []bool {
 // secret replaced by <redacted> (a run of hidden arguments becomes one
 // <redacted>, so not even their number shows). Arguments are shell-quoted
 // where needed, so the line can be read, and parsed back, as a command.
+//
+// Where arguments are hidden, a word holding a flag abra does not know is
+// hidden too: it is a secret or a remote command's option that happens to
+// start with "-" (abra refuses it, but the attempt is still logged).
 func (inv *Invocation) Canonical() string {
-	hide := inv.redacted()
-	parts := append([]string{"abra"}, inv.Path...)
-	lastHidden := false
+	from := inv.redactFrom()
+	unknownWord := map[int]bool{}
 	for _, t := range inv.tokens {
+		if t.kind == tokFlag && !t.known {
+			unknownWord[t.arg] = true
+		}
+	}
+	parts := []string{"abra"}
+	for _, w := range inv.Path {
+		parts = append(parts, Quote(w))
+	}
+	lastHidden := false
+	seen := 0 // positionals before the current token
+	for _, t := range inv.tokens {
+		hidden := false
 		switch t.kind {
 		case tokCommand:
 			continue
 		case tokDash:
 			parts = append(parts, "--")
 		case tokPositional:
-			if hide[t.pos] {
-				if !lastHidden {
-					parts = append(parts, Redacted)
-				}
-				lastHidden = true
-				continue
+			seen = t.pos + 1
+			if hidden = from >= 0 && t.pos >= from; !hidden {
+				parts = append(parts, Quote(t.text))
 			}
-			parts = append(parts, Quote(t.text))
 		case tokFlag:
-			parts = append(parts, renderFlag(t))
+			if hidden = from >= 0 && seen >= from && unknownWord[t.arg]; !hidden {
+				parts = append(parts, renderFlag(t))
+			}
 		}
-		lastHidden = false
+		if hidden && !lastHidden {
+			parts = append(parts, Redacted)
+		}
+		lastHidden = hidden
 	}
 	return strings.Join(parts, " ")
 }
 
 func renderFlag(t token) string {
-	name := t.flag.Long
+	name := "--" + t.flag.Long
 	if !t.known {
-		// Unknown flags stay as typed (a lone letter keeps its single dash).
-		if len(name) == 1 {
-			name = "-" + name
-		} else {
-			name = "--" + name
+		// Unknown flags stay as typed, with as many dashes as typed ("--o"
+		// is not "-o", which is --offline), quoted like any argument.
+		if !strings.HasPrefix(t.text, "--") {
+			name = "-" + t.flag.Long
 		}
-	} else {
-		name = "--" + name
+		name = Quote(name)
 	}
 	switch {
 	case t.flag.Secret:
@@ -100,18 +115,21 @@ func renderFlag(t token) string {
 }
 
 // Quote shell-quotes s when it holds anything but plain word characters.
-// Control characters are written as $'\n'-style escapes, so a rendered line
-// never spans lines.
+// Control characters (C0 and C1), line and paragraph separators and bytes
+// that are not UTF-8 are written as $'\n'-style escapes (\xHH for a byte,
+// \uHHHH for a character), so a rendered line never spans lines and never
+// carries an invisible character.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
 	}
-	plain, control := true, false
-	for _, r := range s {
+	plain, escape := true, false
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
-		case r < 0x20 || r == 0x7f:
-			control = true
-			plain = false
+		case invisible(r, size):
+			escape, plain = true, false
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 		case strings.ContainsRune("@%+=:,./_-^", r):
 		case r > 0x7f:
@@ -122,21 +140,32 @@ func Quote(s string) string {
 	if plain {
 		return s
 	}
-	if control {
-		var b strings.Builder
-		b.WriteString("$'")
-		for _, r := range s {
-			switch {
-			case r == '\'' || r == '\\':
-				b.WriteString(`\` + string(r))
-			case r < 0x20 || r == 0x7f:
-				fmt.Fprintf(&b, `\x%02x`, r)
-			default:
-				b.WriteRune(r)
-			}
-		}
-		b.WriteString("'")
-		return b.String()
+	if !escape {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\'' || r == '\\':
+			b.WriteString(`\` + string(r))
+		case invisible(r, size) && r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case invisible(r, size):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	b.WriteString("'")
+	return b.String()
+}
+
+// invisible reports characters a log line must not carry as they are.
+func invisible(r rune, size int) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r == utf8.RuneError && size == 1)
 }

@@ -40,6 +40,16 @@ func CheckDepth(getenv func(string) string) error {
 	return nil
 }
 
+// LoopProbeEnv is the environment entry that makes an opsync started
+// under it refuse at once, as the last round of a loop would: `opsync
+// doctor` runs the abra it found with it, so that an `abra` which comes
+// back to opsync is caught (opsync then exits with the loop error) instead
+// of looping.
+func LoopProbeEnv() string { return fmt.Sprintf("%s=%d", DepthVar, maxDepth) }
+
+// IsLoopMessage reports whether output holds the error CheckDepth gives.
+func IsLoopMessage(output string) bool { return strings.Contains(output, "times in a row as abra") }
+
 // DepthEnv is the environment entry to give abra.
 func DepthEnv(getenv func(string) string) string {
 	n, _ := strconv.Atoi(getenv(DepthVar))
@@ -93,6 +103,10 @@ func isExecutable(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
+
+// SameProgram reports whether candidate is the program self: the same
+// file, the same symlink target, or a byte-identical copy.
+func SameProgram(candidate, self string) bool { return isSame(candidate, self) }
 
 // isSame reports whether candidate is the program self: the same file, the
 // same symlink target, or a byte-identical copy.

@@ -56,6 +56,7 @@ type token struct {
 	value string // for tokFlag: the value (for value flags and --bool=x)
 	hasEq bool   // for tokFlag: the value was given inline
 	pos   int    // for tokPositional: index in Positionals
+	arg   int    // for tokFlag: index in Args of the word it was typed in
 }
 
 // Has reports whether the flag with this canonical long name was given and
@@ -191,7 +192,7 @@ func (inv *Invocation) parseLong(cur *Command, atRoot bool, args []string, i int
 	body := args[i][2:]
 	name, value, hasEq := strings.Cut(body, "=")
 	f, known := lookupLong(cur, atRoot, name)
-	t := token{kind: tokFlag, text: args[i], flag: f, known: known, value: value, hasEq: hasEq}
+	t := token{kind: tokFlag, text: args[i], flag: f, known: known, value: value, hasEq: hasEq, arg: i}
 	if f.Value && !hasEq && i+1 < len(args) {
 		i++
 		t.value = args[i]
@@ -206,9 +207,17 @@ func (inv *Invocation) parseLong(cur *Command, atRoot bool, args []string, i int
 
 func (inv *Invocation) parseShort(cur *Command, atRoot bool, args []string, i int) int {
 	body := args[i][1:]
+	if !isASCII(body) {
+		// Short flags are ASCII letters; pflag would split the bytes of
+		// "-é" and reject them. Keep the word whole, as an unknown flag.
+		t := token{kind: tokFlag, text: args[i], flag: Flag{Long: body}, value: "true", arg: i}
+		inv.Flags[body] = "true"
+		inv.tokens = append(inv.tokens, t)
+		return i
+	}
 	for j := 0; j < len(body); j++ {
 		f, known := lookupShort(cur, atRoot, body[j])
-		t := token{kind: tokFlag, text: "-" + string(body[j]), flag: f, known: known, value: "true"}
+		t := token{kind: tokFlag, text: "-" + string(body[j]), flag: f, known: known, value: "true", arg: i}
 		rest := body[j+1:]
 		if j == 0 {
 			t.text = args[i]
@@ -257,4 +266,13 @@ func (inv *Invocation) findArgs() {
 			inv.MoveTo = inv.Positionals[spec.ServerArg]
 		}
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

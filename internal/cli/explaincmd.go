@@ -50,6 +50,7 @@ A command line opsync would refuse makes explain fail with the same error.`,
 			if len(args) > 0 && args[0] == "--" {
 				args = args[1:]
 			}
+			args = dropProgramName(args)
 			eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
 			plan, err := eng.Plan(args)
 			if err != nil {

@@ -88,7 +88,7 @@ shim ("opsync shim install") and keep typing "abra app ...".`,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetVersionTemplate("opsync {{.Version}}\n")
-	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e))
+	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e), newInitCmd(e), newShimCmd(e), newDoctorCmd(e))
 	root.AddCommand(newStatusCmd(e), newSyncCmd(e), newLogCmd(e), newCompletionCmd(e))
 	root.CompletionOptions.DisableDefaultCmd = true // completioncmd.go documents its own
 	return root

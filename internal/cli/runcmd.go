@@ -47,7 +47,7 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 				}
 				args = append(args[:i:i], args[i+1:]...)
 			}
-			if code := wrap(e, args); code != 0 {
+			if code := wrap(e, dropProgramName(args)); code != 0 {
 				return &exitError{code: code}
 			}
 			return nil
@@ -74,6 +74,16 @@ func wrap(e *env, args []string) int {
 		return fail(e, err)
 	}
 	stop()
+	if !plan.Active && wantsSetupTip(plan) {
+		// abra runs as a child, so that the tip can follow it.
+		exit, err := abra.Run(abraPath, plan.AbraArgs, env)
+		if err != nil {
+			ui.Say(e.stderr, "error: "+err.Error())
+		} else if exit == 0 {
+			ui.Say(e.stderr, setupTip)
+		}
+		return exit
+	}
 	if !plan.Active {
 		// Nothing to do after abra: become abra.
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
@@ -88,6 +98,15 @@ func wrap(e *env, args []string) int {
 	ctx, stop = signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return plan.After(ctx, exit, took).ExitCode(exit)
+}
+
+// dropProgramName removes a leading "abra" from a command line pasted whole
+// ("opsync run -- abra app deploy x"): abra has no subcommand of that name.
+func dropProgramName(args []string) []string {
+	if len(args) > 0 && isAbraName(args[0]) {
+		return args[1:]
+	}
+	return args
 }
 
 // findAbra finds the real abra for a plan.

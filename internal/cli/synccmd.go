@@ -72,7 +72,7 @@ func runSync(e *env, o syncOptions) error {
 		}
 	}
 	for _, r := range results {
-		reportSync(e, eng.ShortPath(r.Repo), r)
+		reportSync(e, ui.HomePath(r.Repo, e.getenv("HOME")), r)
 	}
 	if o.json {
 		if err := writeJSON(e.stdout, results); err != nil {

@@ -99,7 +99,7 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s line %d", e.Path, e.Line)
 	}
-	return fmt.Sprintf("%s: %s (fix the file, or run with OPSYNC=nolog to bypass opsync for one command)", loc, e.Msg)
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
 }
 
 // Load finds and reads the configuration for a command run in dir.
@@ -227,6 +227,9 @@ func ReadFile(path string) (*File, error) {
 		return f, nil // empty file
 	}
 	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return f, nil // "---" alone (or "~"): an empty document
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{Path: path, Line: root.Line, Msg: "the file must be a mapping of keys (like \"sync: true\"), not a " + kindName(root)}
 	}
@@ -347,12 +350,22 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 	return nil, &Error{Path: f.Path, Line: v.Line, Msg: unknownKeyMsg(key)}
 }
 
+// isLeaf reports whether path names a command rather than a group of them
+// ("app secret" is a group; also_log needs "app secret list").
+func isLeaf(path []string) bool {
+	c := abra.Root
+	for _, w := range path {
+		c = c.Lookup(w)
+	}
+	return c != nil && len(c.Sub) == 0
+}
+
 func canonicalCommand(s string) (string, error) {
 	words := strings.Fields(s)
 	if len(words) > 0 && words[0] != "app" && words[0] != "a" {
 		words = append([]string{"app"}, words...)
 	}
-	if path, ok := abra.ResolvePath(words); ok && len(path) >= 2 {
+	if path, ok := abra.ResolvePath(words); ok && len(path) >= 2 && isLeaf(path) {
 		return strings.Join(path, " "), nil
 	}
 	return "", fmt.Errorf("also_log: %q is not an abra app command opsync knows (use names like \"app restart\" or \"app command\")", s)

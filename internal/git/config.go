@@ -182,6 +182,8 @@ func unquoteConfigValue(v string) string {
 			}
 		case (ch == '#' || ch == ';') && !inQuote:
 			return strings.TrimSpace(b.String())
+		case ch == '\t' && !inQuote:
+			b.WriteByte(' ') // git reads unquoted whitespace as spaces
 		default:
 			b.WriteByte(ch)
 		}

@@ -119,6 +119,10 @@ func (l Layout) EnvFiles() (map[string]App, error) {
 			if !ok || name == "" || strings.HasPrefix(name, ".") {
 				continue
 			}
+			// As FindApp and abra: regular files, symlinks followed.
+			if fi, err := os.Stat(filepath.Join(s.Real, e.Name())); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
 			a := App{Name: name, Server: s}
 			out[a.Path()] = a
 		}

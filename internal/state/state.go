@@ -6,6 +6,7 @@ package state
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,14 +30,26 @@ type State struct {
 // Read reads the state in dir; a missing or unreadable file is an empty
 // state (the next command simply pulls).
 func Read(dir string) State {
+	s, _ := Load(dir)
+	return s
+}
+
+// Load reads the state in dir like Read, but says when the file is there
+// and cannot be read or parsed (for `opsync doctor`). A missing file is an
+// empty state and no error.
+func Load(dir string) (State, error) {
 	var s State
 	b, err := os.ReadFile(filepath.Join(dir, FileName))
-	if err == nil {
-		if json.Unmarshal(b, &s) != nil {
-			return State{}
-		}
+	if os.IsNotExist(err) {
+		return State{}, nil
 	}
-	return s
+	if err != nil {
+		return State{}, err
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return State{}, fmt.Errorf("%s is not valid: %v", filepath.Join(dir, FileName), err)
+	}
+	return s, nil
 }
 
 // Update changes the state in dir. Callers hold the repository lock, so

@@ -1,0 +1,448 @@
+// Package doctor checks an operator's set-up: everything opsync needs to
+// work, each check with what it found and, when it failed, the fix.
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/abra"
+	"coopcloud.tech/opsync/internal/config"
+	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/servers"
+	"coopcloud.tech/opsync/internal/shim"
+	"coopcloud.tech/opsync/internal/state"
+	"coopcloud.tech/opsync/internal/ui"
+)
+
+// Status is a check's outcome.
+type Status string
+
+const (
+	OK   Status = "ok"
+	Warn Status = "warn" // works, but something is worth knowing
+	Fail Status = "fail" // opsync cannot do its work until this is fixed
+)
+
+// Check is one line of the report; the JSON keys are part of opsync's
+// interface.
+type Check struct {
+	Name       string `json:"name"`
+	Status     Status `json:"status"`
+	Detail     string `json:"detail"`
+	Fix        string `json:"fix"`
+	Repository string `json:"repository,omitempty"` // for the checks of one repository
+}
+
+// Options are what the checks read.
+type Options struct {
+	WorkDir string              // where abra.yml is looked for; "" = working directory
+	Getenv  func(string) string // nil = os.Getenv
+	Self    string              // opsync's own program, to tell it from the real abra
+	// RemoteTimeout bounds the reachability check of each remote; 0 means
+	// the configured git_timeout.
+	RemoteTimeout time.Duration
+	GitPath       string
+}
+
+type doctor struct {
+	o      Options
+	checks []Check
+	git    *git.Client
+	home   string
+}
+
+// Run runs every check.
+func Run(ctx context.Context, o Options) []Check {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.WorkDir == "" {
+		o.WorkDir, _ = os.Getwd()
+	}
+	d := &doctor{o: o, home: o.Getenv("HOME"), git: &git.Client{Path: o.GitPath, Timeout: 30 * time.Second}}
+	gitOK := d.checkGit(ctx)
+	cfg := d.checkConfig()
+	if gitOK {
+		d.checkIdentity(ctx, cfg)
+	}
+	d.checkAbra(ctx, cfg)
+	d.checkShim()
+	if cfg != nil {
+		d.checkRepos(ctx, cfg, gitOK)
+	}
+	return d.checks
+}
+
+func (d *doctor) add(c Check) { d.checks = append(d.checks, c) }
+
+func (d *doctor) show(p string) string { return ui.HomePath(p, d.home) }
+
+func (d *doctor) checkGit(ctx context.Context) bool {
+	v, err := d.git.Version(ctx)
+	switch {
+	case errors.Is(err, git.ErrNotInstalled):
+		d.add(Check{Name: "git", Status: Fail, Detail: "git is not installed or not on PATH",
+			Fix: "install git (Debian/Ubuntu: apt install git; macOS: xcode-select --install)"})
+		return false
+	case err != nil:
+		d.add(Check{Name: "git", Status: Fail, Detail: "cannot run git: " + err.Error(), Fix: "check that `git --version` works"})
+		return false
+	case !v.AtLeast(git.MinVersion):
+		d.add(Check{Name: "git", Status: Fail,
+			Detail: fmt.Sprintf("%s is too old: opsync needs %d.%d or later", v.Text, git.MinVersion.Major, git.MinVersion.Minor),
+			Fix:    "install a newer git (Debian/Ubuntu: apt install git from a current release or backports)"})
+		return false
+	}
+	d.add(Check{Name: "git", Status: OK, Detail: fmt.Sprintf("%s (opsync needs %d.%d or later)", v.Text, git.MinVersion.Major, git.MinVersion.Minor)})
+	return true
+}
+
+func (d *doctor) checkConfig() *config.Config {
+	cfg, err := config.Load(d.o.WorkDir, d.o.Getenv)
+	if err != nil {
+		fix := "fix the file"
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			fix = fmt.Sprintf("edit %s", ce.Path)
+			if ce.Line > 0 {
+				fix += fmt.Sprintf(" at line %d", ce.Line)
+			}
+			fix += "; the known operator_sync settings are listed in opsync's README"
+		}
+		d.add(Check{Name: "config", Status: Fail, Detail: err.Error(), Fix: fix})
+		return nil
+	}
+	files := []string{}
+	for _, f := range []*config.File{cfg.Project, cfg.User} {
+		if f != nil {
+			files = append(files, d.show(f.Path))
+		}
+	}
+	read := "no abra.yml found"
+	if len(files) > 0 {
+		read = "read " + strings.Join(files, " and ")
+	}
+	abraDir := fmt.Sprintf("abra directory %s (%s)", d.show(cfg.AbraDir), cfg.AbraDirSource)
+	if strings.HasPrefix(cfg.AbraDirSource, "default") {
+		abraDir = fmt.Sprintf("abra directory %s (the default)", d.show(cfg.AbraDir))
+	}
+	if !cfg.Sync {
+		d.add(Check{Name: "config", Status: Warn,
+			Detail: fmt.Sprintf("operator sync is off: no `sync: true` (%s; %s)", read, abraDir),
+			Fix:    "run `opsync init` to set it up, or add `sync: true` to " + d.show(cfg.SyncFile())})
+		return cfg
+	}
+	d.add(Check{Name: "config", Status: OK, Detail: fmt.Sprintf("sync: true in %s; %s; %s", d.show(cfg.SyncSource), read, abraDir)})
+	return cfg
+}
+
+func (d *doctor) checkIdentity(ctx context.Context, cfg *config.Config) {
+	c := *d.git
+	if cfg != nil {
+		if r := d.firstRepo(cfg); r != nil {
+			c.Dir = r.WorkTree
+		}
+	}
+	ident, err := c.Ident(ctx)
+	if err != nil {
+		d.add(Check{Name: "identity", Status: Fail,
+			Detail: "git does not know who you are, so no log entry can be committed (modifying abra commands stop before abra runs): " + lastLine(err),
+			Fix:    `git config --global user.name "Your Name" && git config --global user.email you@example.org`})
+		return
+	}
+	d.add(Check{Name: "identity", Status: OK, Detail: ident + " (the author of your log entries)"})
+}
+
+func (d *doctor) checkAbra(ctx context.Context, cfg *config.Config) {
+	if err := abra.CheckDepth(d.o.Getenv); err != nil {
+		d.add(Check{Name: "abra", Status: Fail, Detail: err.Error(), Fix: "set OPSYNC_ABRA to the real abra program"})
+		return
+	}
+	configured := ""
+	if cfg != nil {
+		configured = cfg.Settings.AbraBin
+	}
+	p, err := abra.FindReal(d.o.Getenv, configured, d.o.Self)
+	if err != nil {
+		d.add(Check{Name: "abra", Status: Fail, Detail: err.Error(),
+			Fix: "install abra, or set OPSYNC_ABRA=/path/to/abra (or operator_sync: abra_bin)"})
+		return
+	}
+	// Run it with the environment of the last round of a loop: an abra
+	// that comes back to opsync makes opsync refuse at once.
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, p, "--version")
+	cmd.Env = append(os.Environ(), abra.LoopProbeEnv())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = time.Second
+	err = cmd.Run()
+	first := strings.TrimSpace(strings.SplitN(strings.TrimSpace(out.String()), "\n", 2)[0])
+	switch {
+	case abra.IsLoopMessage(out.String()):
+		d.add(Check{Name: "abra", Status: Fail,
+			Detail: fmt.Sprintf("%s runs opsync again (a loop): it is a script or link that ends up at the abra shim", d.show(p)),
+			Fix:    "point OPSYNC_ABRA (or operator_sync: abra_bin) at the real abra program"})
+	case ctx.Err() != nil:
+		d.add(Check{Name: "abra", Status: Warn, Detail: fmt.Sprintf("%s --version did not answer within 15s", d.show(p)),
+			Fix: "check that `" + p + " --version` works"})
+	case err != nil:
+		d.add(Check{Name: "abra", Status: Warn, Detail: fmt.Sprintf("%s --version failed (%v): %s", d.show(p), err, first),
+			Fix: "check that `" + p + " --version` works"})
+	default:
+		d.add(Check{Name: "abra", Status: OK, Detail: fmt.Sprintf("%s (%s)", d.show(p), first)})
+	}
+}
+
+func (d *doctor) checkShim() {
+	dir, _ := shim.Dir("", d.o.Getenv)
+	r := shim.Inspect(dir, d.o.Self, d.o.Getenv)
+	switch {
+	case r.Active:
+		d.add(Check{Name: "shim", Status: OK, Detail: fmt.Sprintf("`abra` runs opsync (%s)", d.show(r.FirstAbra))})
+	case r.FirstAbra == "":
+		d.add(Check{Name: "shim", Status: Warn, Detail: "there is no `abra` on PATH",
+			Fix: "run `opsync shim install`, or run abra through `opsync run -- …`"})
+	default:
+		d.add(Check{Name: "shim", Status: Warn,
+			Detail: fmt.Sprintf("`abra` runs %s directly, so typing `abra app …` does not sync", d.show(r.FirstAbra)),
+			Fix:    "run `opsync shim install` (and follow what it says about PATH), or run abra through `opsync run -- …`"})
+	}
+}
+
+// repos lists the repositories that hold server directories (and the one
+// servers/ itself is in), sorted.
+func (d *doctor) repos(cfg *config.Config) []*git.Repo {
+	layout := servers.Layout{AbraDir: cfg.AbraDir}
+	byTree := map[string]*git.Repo{}
+	dirs := []string{layout.Dir()}
+	srvs, _ := layout.Servers()
+	for _, s := range srvs {
+		dirs = append(dirs, s.Real)
+	}
+	for _, dir := range dirs {
+		rp, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			continue
+		}
+		if r, err := git.FindRepo(rp); err == nil {
+			byTree[r.WorkTree] = r
+		}
+	}
+	var out []*git.Repo
+	for _, r := range byTree {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].WorkTree < out[j].WorkTree })
+	return out
+}
+
+func (d *doctor) firstRepo(cfg *config.Config) *git.Repo {
+	if rs := d.repos(cfg); len(rs) > 0 {
+		return rs[0]
+	}
+	return nil
+}
+
+func (d *doctor) checkRepos(ctx context.Context, cfg *config.Config, gitOK bool) {
+	repos := d.repos(cfg)
+	serversDir := filepath.Join(cfg.AbraDir, "servers")
+	if len(repos) == 0 {
+		st := Warn
+		if cfg.Sync {
+			st = Fail
+		}
+		d.add(Check{Name: "repository", Status: st,
+			Detail: fmt.Sprintf("%s is not in a git repository (nor is any server directory in it), so nothing is synced", d.show(serversDir)),
+			Fix:    "run `opsync init` (with --remote URL or --server-remote SERVER to share the log)"})
+		return
+	}
+	for _, r := range repos {
+		if !d.checkRepoState(r) || !gitOK {
+			d.checkCooldown(r, cfg)
+			continue
+		}
+		d.checkRemote(ctx, r, cfg)
+		d.checkHooksAndSigning(ctx, r)
+		d.checkCooldown(r, cfg)
+	}
+}
+
+func (d *doctor) checkRepoState(r *git.Repo) bool {
+	name := d.show(r.WorkTree)
+	branch, detached, err := r.Head()
+	switch {
+	case err != nil:
+		d.add(Check{Name: "repository", Repository: name, Status: Fail, Detail: fmt.Sprintf("%s: cannot read HEAD: %v", name, err),
+			Fix: "check the repository with `git -C " + r.WorkTree + " status`"})
+		return false
+	case r.InProgress() != "":
+		what := r.InProgress()
+		d.add(Check{Name: "repository", Repository: name, Status: Fail,
+			Detail: fmt.Sprintf("%s is in the middle of a %s, so modifying abra commands stop before they run", name, what),
+			Fix:    fmt.Sprintf("finish it, or abort it: git -C %s %s --abort", r.WorkTree, what)})
+		return false
+	case detached:
+		d.add(Check{Name: "repository", Repository: name, Status: Fail,
+			Detail: fmt.Sprintf("%s has a detached HEAD (at %.12s), so there is no branch to log to", name, branch),
+			Fix:    fmt.Sprintf("check out the log's branch: git -C %s switch main", r.WorkTree)})
+		return false
+	}
+	d.add(Check{Name: "repository", Repository: name, Status: OK, Detail: fmt.Sprintf("%s, branch %s", name, branch)})
+	return true
+}
+
+func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Config) {
+	name := d.show(r.WorkTree)
+	eng := opsync.New(opsync.Options{Dir: d.o.WorkDir, Getenv: d.o.Getenv, GitPath: d.o.GitPath})
+	remote, ref, err := eng.Upstream(ctx, r, cfg.Settings)
+	if err != nil {
+		d.add(Check{Name: "remote", Repository: name, Status: Fail, Detail: err.Error(),
+			Fix: "set the branch's upstream, or `operator_sync: remote:` in abra.yml, as the message says"})
+		return
+	}
+	if remote == "" {
+		d.add(Check{Name: "remote", Repository: name, Status: Warn,
+			Detail: fmt.Sprintf("%s has no remote: the log is kept in this repository only", name),
+			Fix:    "share it with `opsync init --remote URL` (or --server-remote SERVER)"})
+		return
+	}
+	timeout := d.o.RemoteTimeout
+	if timeout <= 0 {
+		timeout = cfg.Settings.GitTimeout
+	}
+	c := &git.Client{Dir: r.WorkTree, Path: d.o.GitPath, Timeout: timeout}
+	gcfg, _ := r.LoadConfig(ctx, c)
+	where := remote
+	if gcfg != nil {
+		if u := gcfg.Get("remote." + remote + ".url"); u != "" {
+			where = fmt.Sprintf("%s (%s)", remote, ui.RedactURL(u))
+		}
+	}
+	branch := strings.TrimPrefix(ref, "refs/heads/")
+	out, err := c.Run(ctx, "ls-remote", "--heads", remote, ref)
+	var ge *git.Error
+	switch {
+	case errors.As(err, &ge) && ge.TimedOut:
+		d.add(Check{Name: "remote", Repository: name, Status: Fail,
+			Detail: fmt.Sprintf("%s did not answer within %s", where, timeout),
+			Fix:    fmt.Sprintf("check your network and the remote's host; try `git -C %s ls-remote %s`", r.WorkTree, remote)})
+	case err != nil:
+		d.add(Check{Name: "remote", Repository: name, Status: Fail,
+			Detail: fmt.Sprintf("%s cannot be reached: %s", where, strings.TrimSpace(git.StderrOf(err)+"\n"+errText(err))),
+			Fix: fmt.Sprintf("check the URL (`git -C %s remote -v`), your network and your access (for ssh: `ssh HOST` works; "+
+				"for https: your credential helper); until then, --no-operator-sync runs abra without syncing", r.WorkTree)})
+	case strings.TrimSpace(out) == "":
+		d.add(Check{Name: "remote", Repository: name, Status: OK,
+			Detail: fmt.Sprintf("%s answers; it has no branch %s yet (the next push creates it)", where, branch)})
+	default:
+		d.add(Check{Name: "remote", Repository: name, Status: OK, Detail: fmt.Sprintf("%s answers; syncing with %s/%s", where, remote, branch)})
+	}
+}
+
+// lastLine is the last line of git's stderr in err ("fatal: …"), or the
+// error itself.
+func lastLine(err error) string {
+	lines := strings.Split(strings.TrimSpace(git.StderrOf(err)), "\n")
+	if l := strings.TrimSpace(lines[len(lines)-1]); l != "" {
+		return l
+	}
+	return err.Error()
+}
+
+// errText is a git error without its stderr (which is shown separately).
+func errText(err error) string {
+	var ge *git.Error
+	if errors.As(err, &ge) {
+		if ge.Stderr != "" {
+			return ""
+		}
+	}
+	return err.Error()
+}
+
+// hooksRun are the hooks a log entry (commit, push, and the pull's merge)
+// runs.
+var hooksRun = []string{"pre-commit", "prepare-commit-msg", "commit-msg", "post-commit", "pre-merge-commit", "post-merge", "pre-push"}
+
+func (d *doctor) checkHooksAndSigning(ctx context.Context, r *git.Repo) {
+	name := d.show(r.WorkTree)
+	c := &git.Client{Dir: r.WorkTree, Path: d.o.GitPath, Timeout: 30 * time.Second}
+	hooksDir, err := c.Run(ctx, "rev-parse", "--git-path", "hooks")
+	hooksDir = strings.TrimSpace(hooksDir)
+	if err == nil && !filepath.IsAbs(hooksDir) {
+		hooksDir = filepath.Join(r.WorkTree, hooksDir)
+	}
+	var active []string
+	for _, h := range hooksRun {
+		if fi, err := os.Stat(filepath.Join(hooksDir, h)); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+			active = append(active, h)
+		}
+	}
+	if len(active) == 0 {
+		d.add(Check{Name: "hooks", Repository: name, Status: OK, Detail: "no git hooks run on log entries"})
+	} else {
+		d.add(Check{Name: "hooks", Repository: name, Status: OK,
+			Detail: fmt.Sprintf("%s run on every log entry (from %s); if one fails, the entry is not committed or pushed, and opsync says so",
+				strings.Join(active, ", "), d.show(hooksDir))})
+	}
+	out, _ := c.Run(ctx, "config", "--get", "--type=bool", "commit.gpgsign")
+	if strings.TrimSpace(out) != "true" {
+		d.add(Check{Name: "signing", Repository: name, Status: OK, Detail: "log entries are not signed (commit.gpgsign is off)"})
+		return
+	}
+	format, _ := c.Run(ctx, "config", "--get", "gpg.format")
+	format = strings.TrimSpace(format)
+	if format == "" {
+		format = "openpgp"
+	}
+	d.add(Check{Name: "signing", Repository: name, Status: OK,
+		Detail: fmt.Sprintf("log entries are signed (commit.gpgsign, gpg.format %s): the key must sign without a prompt "+
+			"while abra runs, e.g. unlocked in gpg-agent or ssh-agent, or the entry cannot be committed", format)})
+}
+
+func (d *doctor) checkCooldown(r *git.Repo, cfg *config.Config) {
+	name := d.show(r.WorkTree)
+	s, err := state.Load(r.OpsyncDir())
+	if err != nil {
+		file := filepath.Join(r.OpsyncDir(), state.FileName)
+		d.add(Check{Name: "cooldown", Repository: name, Status: Fail,
+			Detail: "cannot read opsync's state: " + err.Error(),
+			Fix:    fmt.Sprintf("remove the file (opsync writes a new one at the next pull): rm %s", file)})
+		return
+	}
+	cd := cfg.Settings.Cooldown
+	switch {
+	case s.LastPull.IsZero():
+		d.add(Check{Name: "cooldown", Repository: name, Status: OK, Detail: fmt.Sprintf("no pull recorded yet (cooldown %s)", cd)})
+	default:
+		ago := time.Since(s.LastPull).Round(time.Second)
+		left := s.CooldownLeft(time.Now(), cd).Round(time.Second)
+		detail := fmt.Sprintf("last pull %s ago; cooldown %s", ago, cd)
+		if left > 0 {
+			detail += fmt.Sprintf(", read-only commands skip the pull for %s more", left)
+		}
+		d.add(Check{Name: "cooldown", Repository: name, Status: OK, Detail: detail})
+	}
+}
+
+// Failed reports whether any check failed.
+func Failed(checks []Check) bool {
+	for _, c := range checks {
+		if c.Status == Fail {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,57 @@
+package setup
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDefaultBranch(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		rs    remoteState
+		want  string
+		error string
+	}{
+		{"HEAD names a branch", remoteState{heads: map[string]string{"main": "a", "trunk": "b"}, head: "trunk"}, "trunk", ""},
+		{"HEAD unknown, main there", remoteState{heads: map[string]string{"main": "a", "x": "b"}}, "main", ""},
+		{"HEAD points at a missing branch, master there", remoteState{heads: map[string]string{"master": "a", "x": "b"}, head: "main"}, "master", ""},
+		{"one branch", remoteState{heads: map[string]string{"ops": "a"}}, "ops", ""},
+		{"several, none default", remoteState{heads: map[string]string{"a": "1", "b": "2"}}, "", "several branches (a, b)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.rs.defaultBranch("URL")
+			if tt.error != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.error) {
+					t.Fatalf("err = %v, want one saying %q", err, tt.error)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("defaultBranch = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactRemovesTheSecretFromErrors(t *testing.T) {
+	r := &run{url: "https://alice:t0k3n@git.example.org/coop/ops.git"}
+	err := r.redact(errors.New("git ls-remote https://alice:t0k3n@git.example.org/coop/ops.git failed; t0k3n again"))
+	if strings.Contains(err.Error(), "t0k3n") {
+		t.Fatalf("secret left in %q", err)
+	}
+	if !strings.Contains(err.Error(), "https://alice:<redacted>@git.example.org/coop/ops.git") {
+		t.Fatalf("URL not redacted in %q", err)
+	}
+	r.url = "git@git.example.org:coop/ops.git"
+	plain := errors.New("x")
+	if got := r.redact(plain); got != plain {
+		t.Fatalf("an error without secrets was changed: %v", got)
+	}
+}
+
+func TestSameURL(t *testing.T) {
+	if !sameURL("https://h/x.git/", "https://h/x.git") || sameURL("h:x.git", "h:y.git") {
+		t.Fatal("sameURL")
+	}
+}
