@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -147,6 +148,10 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 			continue
 		}
 		id, _ := r.r.HeadCommit()
+		t.commit, t.entryIndex = id, len(out.Entries)
+		if t.versionsBefore != nil && len(t.rel) == 1 {
+			t.versionsAfter = readVersions(filepath.Join(r.r.WorkTree, t.rel[0]))
+		}
 		out.Entries = append(out.Entries, Logged{Entry: entry, Repo: r.r.WorkTree, Commit: id})
 		committed = true
 	}
@@ -243,6 +248,7 @@ func (p *Plan) push(ctx context.Context, r *repo, out *Outcome) {
 		return
 	}
 	if err == nil {
+		r.onRetryConflict = p.retryResolver(r, out)
 		err = r.pushWithRetry(ctx, remote, ref)
 	}
 	if err != nil {

@@ -39,6 +39,7 @@ func (p *Plan) Before(ctx context.Context) error {
 			return p.notFound()
 		}
 	}
+	p.recordVersionsBefore()
 	if p.detectNew {
 		files, err := p.layout.EnvFiles()
 		if err != nil {

@@ -57,7 +57,7 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 
 // wrap runs abra with operator sync around it and returns the exit status.
 func wrap(e *env, args []string) int {
-	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, MergeDriver: mergeDriverCommand()})
 	plan, err := eng.Plan(args)
 	if err != nil {
 		return fail(e, err)
@@ -135,4 +135,14 @@ func fail(e *env, err error) int {
 	}
 	ui.Say(e.stderr, "error: "+err.Error())
 	return opsync.ExitInternal
+}
+
+// mergeDriverCommand is the merge driver command line for this program;
+// "" (git's line merge) when its path is unknown.
+func mergeDriverCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return opsync.MergeDriverCommand(exe)
 }

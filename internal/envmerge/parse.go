@@ -221,3 +221,17 @@ func styleOf(lines []line) string {
 	}
 	return ""
 }
+
+// Values returns each variable of an env file with its value (the text
+// after "="), the first definition of each.
+func Values(b []byte) map[string]string {
+	out := map[string]string{}
+	for _, it := range parse(b).items {
+		if it.kind == assignment {
+			if _, dup := out[it.key]; !dup {
+				out[it.key] = it.value()
+			}
+		}
+	}
+	return out
+}
