@@ -54,8 +54,13 @@ func (o *Outcome) ExitCode(abraExit int) int {
 // and retrying a bounded number of times when someone pushed first. It
 // reports problems on stderr and in the Outcome; it never loses a commit or
 // leaves a half-done merge.
+//
+// App leases Before took are released last, once the entry is pushed or
+// reported as not pushed: the command is over either way.
 func (p *Plan) After(ctx context.Context, abraExit int, took time.Duration) *Outcome {
 	out := &Outcome{}
+	p.stopHeartbeats()
+	defer p.releaseLeases(ctx)
 	if !p.Active || !p.Modifies {
 		return out
 	}

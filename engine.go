@@ -122,6 +122,7 @@ type Plan struct {
 	envBefore map[string]servers.App
 	ident     string
 	warnings  []string
+	leases    []*heldLease // held from Before to After (leases.go)
 }
 
 // Target is one log entry to commit in one repository.

@@ -91,7 +91,7 @@ shim ("opsync shim install") and keep typing "abra app ...".`,
 	root.SetErr(e.stderr)
 	root.SetVersionTemplate("opsync {{.Version}}\n")
 	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e), newInitCmd(e), newShimCmd(e), newDoctorCmd(e),
-		newMergeDriverCmd(e))
+		newMergeDriverCmd(e), newLeaseCmd(e))
 	return root
 }
 

@@ -184,3 +184,16 @@ func Clock(t, now time.Time) string {
 	}
 	return t.Format("2006-01-02 15:04:05")
 }
+
+// CheckName reports whether a server and app name can be parts of a lease
+// ref (git's rules for ref names).
+func CheckName(server, app string) error {
+	for _, n := range []string{server, app} {
+		if n == "" || n[0] == '.' || strings.HasSuffix(n, ".lock") || strings.HasSuffix(n, ".") ||
+			strings.Contains(n, "..") || strings.Contains(n, "@{") || n == "@" ||
+			strings.ContainsAny(n, " ~^:?*[\\/") || strings.IndexFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			return fmt.Errorf("%q cannot be part of a git ref name", n)
+		}
+	}
+	return nil
+}
