@@ -120,8 +120,17 @@ func (r *Remote) commit(ctx context.Context, l Lease) (string, error) {
 // Get reads the lease on an app; nil when there is none.
 func (r *Remote) Get(ctx context.Context, server, app string) (*Lease, error) {
 	ref, dst := Ref(server, app), r.copyRef(server, app)
-	_, err := r.Git.Run(ctx, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
-		r.Name, "+"+ref+":"+dst)
+	var err error
+	for try := 0; try < 3; try++ {
+		_, err = r.Git.Run(ctx, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
+			r.Name, "+"+ref+":"+dst)
+		// Another opsync of this repository updating the same copy at the
+		// same moment makes git fail to lock it: read again.
+		if err == nil || !strings.Contains(git.StderrOf(err), "lock") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err != nil {
 		if strings.Contains(git.StderrOf(err), "couldn't find remote ref") {
 			return nil, nil
