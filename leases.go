@@ -246,20 +246,31 @@ func (e *Engine) ListLeases(ctx context.Context) ([]RepoLeases, error) {
 	}
 	var out []RepoLeases
 	for _, r := range rs {
-		rl := RepoLeases{Repo: r.r.WorkTree, Leases: []lease.Lease{}}
-		rm, err := r.leaseRemote(ctx)
-		if err == nil && rm != nil {
-			rl.Remote = rm.Name
-			var ls []lease.Lease
-			ls, err = rm.List(ctx)
-			if ls != nil {
-				rl.Leases = ls
-			}
-		}
-		rl.Err = err
-		out = append(out, rl)
+		out = append(out, r.leases(ctx))
 	}
 	return out, nil
+}
+
+// Leases reads the leases on one repository's remote (one fetch of the
+// lease refs), as ListLeases does for each: for inspection commands
+// (status), which have the repository and its settings at hand.
+func (e *Engine) Leases(ctx context.Context, r *git.Repo, s config.Settings) RepoLeases {
+	return e.newRepo(r, s).leases(ctx)
+}
+
+func (r *repo) leases(ctx context.Context) RepoLeases {
+	rl := RepoLeases{Repo: r.r.WorkTree, Leases: []lease.Lease{}}
+	rm, err := r.leaseRemote(ctx)
+	if err == nil && rm != nil {
+		rl.Remote = rm.Name
+		var ls []lease.Lease
+		ls, err = rm.List(ctx)
+		if ls != nil {
+			rl.Leases = ls
+		}
+	}
+	rl.Err = err
+	return rl
 }
 
 // BreakLease deletes the lease on app if its id is id. server may be ""
