@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -53,8 +54,13 @@ func (o *Outcome) ExitCode(abraExit int) int {
 // and retrying a bounded number of times when someone pushed first. It
 // reports problems on stderr and in the Outcome; it never loses a commit or
 // leaves a half-done merge.
+//
+// App leases Before took are released last, once the entry is pushed or
+// reported as not pushed: the command is over either way.
 func (p *Plan) After(ctx context.Context, abraExit int, took time.Duration) *Outcome {
 	out := &Outcome{}
+	p.stopHeartbeats()
+	defer p.releaseLeases(ctx)
 	if !p.Active || !p.Modifies {
 		return out
 	}
@@ -147,6 +153,10 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 			continue
 		}
 		id, _ := r.r.HeadCommit()
+		t.commit, t.entryIndex = id, len(out.Entries)
+		if t.versionsBefore != nil && len(t.rel) == 1 {
+			t.versionsAfter = readVersions(filepath.Join(r.r.WorkTree, t.rel[0]))
+		}
 		out.Entries = append(out.Entries, Logged{Entry: entry, Repo: r.r.WorkTree, Commit: id})
 		committed = true
 	}
@@ -243,6 +253,7 @@ func (p *Plan) push(ctx context.Context, r *repo, out *Outcome) {
 		return
 	}
 	if err == nil {
+		r.onRetryConflict = p.retryResolver(r, out)
 		err = r.pushWithRetry(ctx, remote, ref)
 	}
 	if err != nil {

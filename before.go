@@ -14,15 +14,34 @@ import (
 // logs to; an error means abra must not run, and the repositories are as
 // they were. For other commands a pull that fails is a warning and Before
 // returns nil.
-func (p *Plan) Before(ctx context.Context) error {
+//
+// When leasing is on (operator_sync: lease, --lease), a modifying command
+// first takes a lease on its app on the remote, then pulls: whoever held
+// the lease before has pushed their entry by the time it is released, so
+// the pull brings it. A lease someone else holds stops the command here.
+// The lease is renewed while abra runs and released by After.
+func (p *Plan) Before(ctx context.Context) (err error) {
 	for _, w := range p.warnings {
 		p.e.say("warning: %s", w)
 	}
 	if !p.Active {
 		return nil
 	}
+	defer func() {
+		if err != nil {
+			p.releaseLeases(ctx)
+		}
+	}()
 	if p.Modifies {
 		if err := p.checkIdentity(ctx); err != nil {
+			return err
+		}
+	}
+	if p.leaseWanted() && !p.syncAllowed() {
+		p.warnNoLease()
+	}
+	if p.Lease() && !p.needFind {
+		if err := p.takeLeases(ctx); err != nil {
 			return err
 		}
 	}
@@ -38,7 +57,23 @@ func (p *Plan) Before(ctx context.Context) error {
 		if p.needFind && p.Modifies {
 			return p.notFound()
 		}
+		if p.Lease() && len(p.Targets) > 0 {
+			// The app arrived with the pull: lease it, then pull again so
+			// nothing its previous holder pushed is missed.
+			if err := p.takeLeases(ctx); err != nil {
+				return err
+			}
+			for _, r := range p.sortedRepos(p.targetsRepo) {
+				if err := p.pullBeforeCommand(ctx, r); err != nil {
+					return err
+				}
+			}
+		}
 	}
+	if len(p.leases) > 0 {
+		p.startHeartbeats()
+	}
+	p.recordVersionsBefore()
 	if p.detectNew {
 		files, err := p.layout.EnvFiles()
 		if err != nil {

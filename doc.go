@@ -36,6 +36,19 @@
 // operator had is lost on any path: no reset, no stash, no force push; a
 // failed retry merge is aborted, leaving only the new log commit.
 //
+// Env files merge by key: with Options.MergeDriver set (MergeDriverCommand
+// of the opsync program), every pull passes git an env-aware merge driver
+// (internal/envmerge), and the pull that retries a rejected push settles a
+// conflict on the version line the command just wrote for the local side,
+// noting it in the entry (Opsync-Resolved). InstallMergeDriver records the
+// driver in a repository for hand-typed pulls.
+//
+// App leases (operator_sync: lease, --lease): Before takes a lease on each
+// app on its repository's remote (internal/lease) before pulling, renews it
+// while abra runs, and After releases it; a lease someone else holds stops
+// the command before abra runs. Engine.ListLeases and Engine.BreakLease
+// serve the operator commands.
+//
 // Outcome carries the log entries made (oplog.Entry, JSON-ready, with the
 // commit id and whether it was pushed), for whatever reports them.
 //

@@ -42,6 +42,10 @@ type Options struct {
 	Host     string              // host name for Opsync-Operator; "" = os.Hostname
 	GitPath  string              // git program; "" = git from PATH
 	GitTrace func(args []string) // called before every git process (tests, benchmarks)
+	// MergeDriver is the git merge driver command for env files that
+	// opsync's pulls pass to git (MergeDriverCommand of the opsync
+	// program); "" leaves env files to git's line merge.
+	MergeDriver string
 }
 
 // Engine plans and carries out operator sync around abra commands.
@@ -118,6 +122,7 @@ type Plan struct {
 	envBefore map[string]servers.App
 	ident     string
 	warnings  []string
+	leases    []*heldLease // held from Before to After (leases.go)
 }
 
 // Target is one log entry to commit in one repository.
@@ -129,6 +134,12 @@ type Target struct {
 	rel       []string // the same, relative to the work tree
 	MovedTo   string
 	MovedFrom string
+
+	// For the retry-pull resolution (resolve.go): the version variables
+	// of the env file before abra ran and after, and the entry committed.
+	versionsBefore, versionsAfter map[string]string
+	commit                        string
+	entryIndex                    int // in Outcome.Entries; -1 until committed
 }
 
 // Repo is the work tree the entry is committed in.
@@ -428,7 +439,7 @@ func (p *Plan) locateMove(from servers.App) error {
 }
 
 func (p *Plan) newTarget(r *repo, a servers.App) (*Target, error) {
-	t := &Target{repo: r, App: a.Name, Server: a.Server.Name}
+	t := &Target{repo: r, App: a.Name, Server: a.Server.Name, entryIndex: -1}
 	return t, t.addPath(a)
 }
 

@@ -29,6 +29,11 @@ type repo struct {
 	remoteErr   error
 
 	lk *lock.Lock
+
+	mergeReady bool // c.MergeConfig is prepared
+	// onRetryConflict, when set, may resolve a conflict of the pull that
+	// retries a rejected push (see Plan.retryResolver).
+	onRetryConflict git.ConflictResolver
 }
 
 func (e *Engine) newRepo(r *git.Repo, s config.Settings) *repo {
@@ -164,6 +169,12 @@ type pullResult struct {
 // successful pull for the cooldown. The caller holds the lock. On any
 // failure the repository is as it was (a conflicted merge is aborted).
 func (r *repo) pull(ctx context.Context) (pullResult, error) {
+	return r.pullWith(ctx, nil)
+}
+
+// pullWith is pull, giving a conflicted merge to resolve before it is
+// aborted.
+func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pullResult, error) {
 	if err := r.stateProblem(); err != nil {
 		return pullResult{}, err
 	}
@@ -175,7 +186,10 @@ func (r *repo) pull(ctx context.Context) (pullResult, error) {
 		return pullResult{skipped: "no remote"}, nil
 	}
 	before, _ := r.r.HeadCommit()
-	err = r.c.Pull(ctx, r.r, remote, ref)
+	if !r.mergeReady {
+		r.c.MergeConfig, r.mergeReady = r.mergeConfig(ctx), true
+	}
+	err = r.c.PullResolving(ctx, r.r, remote, ref, resolve)
 	if errors.Is(err, git.ErrNoRemoteBranch) {
 		err = nil // an empty remote: the first push creates the branch
 	}
@@ -232,7 +246,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 			return err
 		}
 		// Someone pushed first: merge their entries and try again.
-		if _, perr := r.pull(ctx); perr != nil {
+		if _, perr := r.pullWith(ctx, r.onRetryConflict); perr != nil {
 			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
 			if advice := r.pullAdvice(perr); advice != "" {
 				err = fmt.Errorf("%w\n%s", err, advice)

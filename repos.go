@@ -47,6 +47,10 @@ func (e *Engine) Repos() ([]*Repository, error) {
 	if err != nil {
 		return nil, err
 	}
+	return e.reposWith(cfg)
+}
+
+func (e *Engine) reposWith(cfg *config.Config) ([]*Repository, error) {
 	layout := servers.Layout{AbraDir: cfg.AbraDir}
 	srvs, err := layout.Servers()
 	if err != nil {

@@ -53,6 +53,8 @@ func ScriptParams(t testing.TB, dir string) testscript.Params {
 			"sleep":      cmdSleep,
 			"signalbg":   cmdSignalBackground,
 			"sshd":       cmdSSHD,
+			"waitfor":    cmdWaitFor,
+			"capture":    cmdCapture,
 			// script_operator_cmds_test.go
 			"holdlock":    cmdHoldLock,
 			"releaselock": cmdReleaseLock,
@@ -301,7 +303,7 @@ func cmdSignalBackground(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: signalbg SIG")
 	}
 	sigs := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "HUP": syscall.SIGHUP, "INT": syscall.SIGINT,
-		"QUIT": syscall.SIGQUIT, "USR1": syscall.SIGUSR1}
+		"QUIT": syscall.SIGQUIT, "USR1": syscall.SIGUSR1, "KILL": syscall.SIGKILL}
 	sig, ok := sigs[args[0]]
 	if !ok {
 		ts.Fatalf("unknown signal %q", args[0])
@@ -343,4 +345,40 @@ func cmdSSHD(ts *testscript.TestScript, neg bool, args []string) {
 	if path := ts.Getenv("PATH"); !strings.HasPrefix(path, bin+string(filepath.ListSeparator)) {
 		ts.Setenv("PATH", bin+string(filepath.ListSeparator)+path)
 	}
+}
+
+// waitfor FILE [REGEXP]: wait (up to 30s) until FILE exists and, if given,
+// holds a match of REGEXP: a background command has got that far.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: waitfor FILE [REGEXP]")
+	}
+	var re *regexp.Regexp
+	if len(args) == 2 {
+		re = regexp.MustCompile(args[1])
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := os.ReadFile(ts.MkAbs(args[0]))
+		if err == nil && (re == nil || re.Match(b)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waited 30s for %s %v", args[0], args[1:])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// capture VAR FILE REGEXP: set VAR to the first group of REGEXP's first
+// match in FILE (stdout and stderr are the last command's).
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: capture VAR FILE REGEXP")
+	}
+	m := regexp.MustCompile(args[2]).FindStringSubmatch(ts.ReadFile(args[1]))
+	if len(m) < 2 {
+		ts.Fatalf("no match of %s in %s", args[2], args[1])
+	}
+	ts.Setenv(args[0], m[1])
 }

@@ -3,6 +3,7 @@ package abra
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // SyncFlags are opsync's own switches. They may appear anywhere in an abra
@@ -11,6 +12,12 @@ type SyncFlags struct {
 	NoSync    bool // --no-operator-sync: no pull, no push; still commit
 	NoLog     bool // --no-operator-log: no commit either (implies NoSync)
 	ForceSync bool // --force-sync: pull even within the cooldown
+	Lease     bool // --lease: take an app lease even if not configured
+	NoLease   bool // --no-lease: take none even if configured
+	// Wait: --wait[=DURATION] waits for a lease someone else holds.
+	// WaitGiven with Wait 0 is a bare --wait (the lease time to live).
+	WaitGiven bool
+	Wait      time.Duration
 }
 
 // opsync's flag names, as typed on the abra command line.
@@ -18,6 +25,9 @@ const (
 	FlagNoSync    = "--no-operator-sync"
 	FlagNoLog     = "--no-operator-log"
 	FlagForceSync = "--force-sync"
+	FlagLease     = "--lease"
+	FlagNoLease   = "--no-lease"
+	FlagWait      = "--wait"
 )
 
 // StripSyncFlags removes opsync's flags from an abra command line and returns
@@ -40,6 +50,20 @@ func StripSyncFlags(args []string) (rest []string, f SyncFlags, err error) {
 			target = &f.NoLog
 		case FlagForceSync:
 			target = &f.ForceSync
+		case FlagLease:
+			target = &f.Lease
+		case FlagNoLease:
+			target = &f.NoLease
+		case FlagWait:
+			f.WaitGiven, f.Wait = true, 0
+			if hasVal {
+				d, err := time.ParseDuration(val)
+				if err != nil || d < 0 {
+					return nil, f, fmt.Errorf("opsync flag --wait takes a duration like 90s or 10m, not %q; write --wait alone to wait up to the lease's time to live", val)
+				}
+				f.Wait = d
+			}
+			continue
 		default:
 			rest = append(rest, a)
 			continue
@@ -58,6 +82,9 @@ func StripSyncFlags(args []string) (rest []string, f SyncFlags, err error) {
 	}
 	if f.NoLog {
 		f.NoSync = true
+	}
+	if f.Lease && f.NoLease {
+		return nil, f, fmt.Errorf("opsync flags --lease and --no-lease contradict each other; give one")
 	}
 	return rest, f, nil
 }
@@ -90,5 +117,10 @@ func SyncFlagsFromEnv(getenv func(string) string) (SyncFlags, error) {
 
 // Merge combines flags from two sources (command line and environment).
 func (f SyncFlags) Merge(o SyncFlags) SyncFlags {
-	return SyncFlags{NoSync: f.NoSync || o.NoSync, NoLog: f.NoLog || o.NoLog, ForceSync: f.ForceSync || o.ForceSync}
+	m := SyncFlags{NoSync: f.NoSync || o.NoSync, NoLog: f.NoLog || o.NoLog, ForceSync: f.ForceSync || o.ForceSync,
+		Lease: f.Lease || o.Lease, NoLease: f.NoLease || o.NoLease, WaitGiven: f.WaitGiven, Wait: f.Wait}
+	if !f.WaitGiven {
+		m.WaitGiven, m.Wait = o.WaitGiven, o.Wait
+	}
+	return m
 }

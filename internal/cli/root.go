@@ -42,7 +42,9 @@ func (e *exitError) Error() string { return e.msg }
 // Invoked under the name abra (the shim), it is the wrapper with no `run --`.
 func Main(args []string) int {
 	e := processEnv()
-	if isAbraName(args[0]) {
+	// OPSYNC_NOT_SHIM: git runs opsync's merge driver through opsync's own
+	// executable, which may be the shim named abra.
+	if isAbraName(args[0]) && e.getenv("OPSYNC_NOT_SHIM") == "" {
 		return wrap(e, args[1:])
 	}
 	root := newRoot(e)
@@ -88,7 +90,8 @@ shim ("opsync shim install") and keep typing "abra app ...".`,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetVersionTemplate("opsync {{.Version}}\n")
-	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e), newInitCmd(e), newShimCmd(e), newDoctorCmd(e))
+	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e), newInitCmd(e), newShimCmd(e), newDoctorCmd(e),
+		newMergeDriverCmd(e), newLeaseCmd(e))
 	root.AddCommand(newStatusCmd(e), newSyncCmd(e), newLogCmd(e), newCompletionCmd(e))
 	root.CompletionOptions.DisableDefaultCmd = true // completioncmd.go documents its own
 	return root

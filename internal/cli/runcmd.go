@@ -19,7 +19,7 @@ import (
 
 func newRunCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "run [--no-operator-sync|--no-operator-log|--force-sync] -- ABRA-ARGS...",
+		Use:   "run [--no-operator-sync|--no-operator-log|--force-sync|--lease|--no-lease|--wait[=D]] -- ABRA-ARGS...",
 		Short: "Run abra with operator sync around it",
 		Long: `Run the real abra with operator sync around it: pull before, and for commands that
 change a server (deploy, upgrade, rollback, undeploy, remove, move, new --secrets,
@@ -29,7 +29,10 @@ push after. stdin, stdout, stderr and the terminal are abra's; the exit status i
 opsync's flags may stand anywhere before a "--" that belongs to abra:
   --no-operator-sync   no pull and no push (a local log commit is still made)
   --no-operator-log    no commit either: abra runs as if opsync were not there
-  --force-sync         pull even if the repository was pulled within the cooldown`,
+  --force-sync         pull even if the repository was pulled within the cooldown
+  --lease, --no-lease  take (or do not take) a lease on the app before a command
+                       that changes a server, whatever abra.yml says (lease: true)
+  --wait[=DURATION]    wait for a lease someone else holds (bare: up to lease_ttl)`,
 		Example: `  opsync run -- app deploy foo.example.org 1.2.0+1.21
   opsync run --no-operator-sync -- app upgrade foo.example.org
   opsync run -- app ls --force-sync`,
@@ -42,7 +45,7 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 				for _, a := range args[:i] {
 					if rest, _, _ := abra.StripSyncFlags([]string{a}); len(rest) != 0 {
 						return &exitError{code: opsync.ExitUsage, msg: fmt.Sprintf("unknown opsync run flag %q; "+
-							"opsync run takes --no-operator-sync, --no-operator-log and --force-sync before \"--\", and abra's arguments after it", a)}
+							"opsync run takes --no-operator-sync, --no-operator-log, --force-sync, --lease, --no-lease and --wait[=D] before \"--\", and abra's arguments after it", a)}
 					}
 				}
 				args = append(args[:i:i], args[i+1:]...)
@@ -57,7 +60,7 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 
 // wrap runs abra with operator sync around it and returns the exit status.
 func wrap(e *env, args []string) int {
-	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, MergeDriver: mergeDriverCommand()})
 	plan, err := eng.Plan(args)
 	if err != nil {
 		return fail(e, err)
@@ -135,4 +138,14 @@ func fail(e *env, err error) int {
 	}
 	ui.Say(e.stderr, "error: "+err.Error())
 	return opsync.ExitInternal
+}
+
+// mergeDriverCommand is the merge driver command line for this program;
+// "" (git's line merge) when its path is unknown.
+func mergeDriverCommand() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return opsync.MergeDriverCommand(exe)
 }

@@ -33,6 +33,7 @@ const (
 	DefaultGitTimeout  = 60 * time.Second
 	DefaultLockTimeout = 2 * time.Minute
 	DefaultPushRetries = 3
+	DefaultLeaseTTL    = 30 * time.Minute
 )
 
 // Settings are the operator_sync: block, with defaults filled in.
@@ -53,6 +54,16 @@ type Settings struct {
 	AlsoLog []string
 	// AbraBin is the real abra program.
 	AbraBin string
+	// Lease: modifying commands take a lease on the app on the remote
+	// first (internal/lease), so two operators never change one app at
+	// the same time.
+	Lease bool
+	// LeaseTTL is how long a lease lasts without renewal (a running
+	// command renews it every third of that).
+	LeaseTTL time.Duration
+	// LeaseWait is how long a command waits for a lease someone else
+	// holds; 0 refuses at once.
+	LeaseWait time.Duration
 }
 
 // DefaultSettings returns the settings used when nothing is configured.
@@ -62,6 +73,7 @@ func DefaultSettings() Settings {
 		GitTimeout:  DefaultGitTimeout,
 		LockTimeout: DefaultLockTimeout,
 		PushRetries: DefaultPushRetries,
+		LeaseTTL:    DefaultLeaseTTL,
 	}
 }
 
@@ -207,6 +219,9 @@ var settingKeys = map[string]string{
 	"push_retries": "how often a rejected push is retried after a pull (default 3)",
 	"also_log":     "more abra commands to log like modifying ones, e.g. [app restart, app command]",
 	"abra_bin":     "path of the real abra program (default: the next abra on PATH)",
+	"lease":        "take a lease on the app on the remote before a modifying command (default false)",
+	"lease_ttl":    "how long a lease lasts unless its command renews it (default 30m)",
+	"lease_wait":   "how long to wait for a lease someone else holds (default 0: refuse at once)",
 }
 
 // SettingKeys lists the known operator_sync: keys with their meaning.
@@ -297,12 +312,12 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 			return func(st *Settings) { st.Remote = s }, nil
 		}
 		return func(st *Settings) { st.AbraBin = s }, nil
-	case "cooldown", "git_timeout", "lock_timeout":
+	case "cooldown", "git_timeout", "lock_timeout", "lease_ttl", "lease_wait":
 		d, err := durationValue(f.Path, key, v)
 		if err != nil {
 			return nil, err
 		}
-		if key != "cooldown" && d == 0 {
+		if key != "cooldown" && key != "lease_wait" && d == 0 {
 			return nil, &Error{Path: f.Path, Line: v.Line, Msg: key + " must be more than 0"}
 		}
 		switch key {
@@ -310,8 +325,18 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 			return func(st *Settings) { st.Cooldown = d }, nil
 		case "git_timeout":
 			return func(st *Settings) { st.GitTimeout = d }, nil
+		case "lease_ttl":
+			return func(st *Settings) { st.LeaseTTL = d }, nil
+		case "lease_wait":
+			return func(st *Settings) { st.LeaseWait = d }, nil
 		}
 		return func(st *Settings) { st.LockTimeout = d }, nil
+	case "lease":
+		b, err := boolValue(f.Path, key, v)
+		if err != nil {
+			return nil, err
+		}
+		return func(st *Settings) { st.Lease = b }, nil
 	case "push_retries":
 		n, err := strconv.Atoi(v.Value)
 		if v.Kind != yaml.ScalarNode || err != nil || n < 0 || n > 100 {

@@ -261,7 +261,7 @@ func TestOperatorSyncKeys(t *testing.T) {
 		{"operator_sync:\n  abra_bin: /opt/abra/bin/abra\n", with(func(s *config.Settings) { s.AbraBin = "/opt/abra/bin/abra" })},
 		{"sync: true\nabraDir: x\nsomething_abra_reads: 1\noperator_sync:\n  remote: origin\n  cooldown: 1m\n  git_timeout: 30s\n  lock_timeout: 1m\n  push_retries: 5\n  also_log: [restart]\n  abra_bin: ~/bin/abra\n",
 			config.Settings{Remote: "origin", Cooldown: time.Minute, GitTimeout: 30 * time.Second, LockTimeout: time.Minute,
-				PushRetries: 5, AlsoLog: []string{"app restart"}, AbraBin: "~/bin/abra"}},
+				PushRetries: 5, AlsoLog: []string{"app restart"}, AbraBin: "~/bin/abra", LeaseTTL: config.DefaultLeaseTTL}},
 	}
 	for _, tt := range tests {
 		tr := newTree(t)
@@ -276,13 +276,15 @@ func TestOperatorSyncKeys(t *testing.T) {
 		}
 	}
 	keys := config.SettingKeys()
-	for _, k := range []string{"remote", "cooldown", "git_timeout", "lock_timeout", "push_retries", "also_log", "abra_bin"} {
+	known := []string{"remote", "cooldown", "git_timeout", "lock_timeout", "push_retries", "also_log", "abra_bin",
+		"lease", "lease_ttl", "lease_wait"}
+	for _, k := range known {
 		if keys[k] == "" {
 			t.Errorf("SettingKeys lacks %q", k)
 		}
 	}
-	if len(keys) != 7 {
-		t.Errorf("SettingKeys has %d keys, the test knows 7: %v", len(keys), keys)
+	if len(keys) != len(known) {
+		t.Errorf("SettingKeys has %d keys, the test knows %d: %v", len(keys), len(known), keys)
 	}
 }
 
@@ -325,7 +327,7 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown key with a near miss", "sync: true\noperator_sync:\n  remote: origin\n  coolddown: 5m\n", 4,
-			`unknown operator_sync setting "coolddown" (did you mean "cooldown"?); known settings are abra_bin, also_log, cooldown, git_timeout, lock_timeout, push_retries, remote`},
+			`unknown operator_sync setting "coolddown" (did you mean "cooldown"?); known settings are abra_bin, also_log, cooldown, git_timeout, lease, lease_ttl, lease_wait, lock_timeout, push_retries, remote`},
 		{"unknown key, nothing near", "operator_sync:\n  colour: blue\n", 2, `unknown operator_sync setting "colour"; known settings are`},
 		{"unknown key, case", "operator_sync:\n  Remote: origin\n", 2, `(did you mean "remote"?)`},
 		{"operator_sync not a mapping", "operator_sync: yes\n", 1, "operator_sync must be a mapping of settings, not a single value"},

@@ -34,6 +34,10 @@ type Client struct {
 	// Trace, when set, is called with the arguments of every git process
 	// before it starts (tests and benchmarks count processes with it).
 	Trace func(args []string)
+	// MergeConfig holds "key=value" settings given (as git -c) to the
+	// commands that merge: Pull. opsync's env-aware merge driver is
+	// passed this way, so it works without any set-up.
+	MergeConfig []string
 }
 
 // Error is a git process that failed.
@@ -48,7 +52,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	cmd := "git " + strings.Join(e.Args, " ")
+	cmd := "git " + strings.Join(displayArgs(e.Args), " ")
 	switch {
 	case e.TimedOut:
 		return fmt.Sprintf("%s did not finish within %s and was stopped", cmd, e.Timeout)
@@ -64,6 +68,16 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// displayArgs drops the leading "-c key=value" settings from git's
+// arguments for messages: opsync's own (its merge driver) are long and say
+// nothing about what failed.
+func displayArgs(args []string) []string {
+	for len(args) >= 2 && args[0] == "-c" {
+		args = args[2:]
+	}
+	return args
+}
 
 // ErrNotInstalled means the git program could not be found.
 var ErrNotInstalled = errors.New("git is not installed or not on PATH; install it (Debian/Ubuntu: apt install git, macOS: xcode-select --install) and try again")

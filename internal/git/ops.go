@@ -54,7 +54,28 @@ func PullArgs(remote, ref string, extra ...string) []string {
 // aborts the merge, so the repository is left exactly as it was, and
 // reports PullConflict.
 func (c *Client) Pull(ctx context.Context, r *Repo, remote, ref string, extra ...string) error {
-	_, err := c.Run(ctx, PullArgs(remote, ref, extra...)...)
+	return c.PullResolving(ctx, r, remote, ref, nil, extra...)
+}
+
+// ConflictResolver is given a merge that stopped with conflicts, while it
+// is still in progress. It either finishes the merge itself (resolving
+// and committing it) and returns true, or leaves it untouched and returns
+// false, and Pull then aborts it as usual.
+type ConflictResolver func(ctx context.Context, files []string) (bool, error)
+
+// PullResolving is Pull, with a chance to resolve a conflicted merge
+// before it is aborted. The resolver's error is returned, wrapped in the
+// PullConflict error, after the merge is aborted.
+func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string, resolve ConflictResolver, extra ...string) error {
+	args := PullArgs(remote, ref, extra...)
+	if len(c.MergeConfig) > 0 {
+		pre := make([]string, 0, 2*len(c.MergeConfig)+len(args))
+		for _, kv := range c.MergeConfig {
+			pre = append(pre, "-c", kv)
+		}
+		args = append(pre, args...)
+	}
+	_, err := c.Run(ctx, args...)
 	if err == nil {
 		return nil
 	}
@@ -72,10 +93,20 @@ func (c *Client) Pull(ctx context.Context, r *Repo, remote, ref string, extra ..
 	case strings.Contains(stderr, "couldn't find remote ref"):
 		return ErrNoRemoteBranch
 	case r != nil && r.InProgress() == "merge":
+		files := conflictFiles(ge)
+		if resolve != nil {
+			done, rerr := resolve(ctx, files)
+			if done && rerr == nil {
+				return nil
+			}
+			if rerr != nil {
+				err = fmt.Errorf("%w\n%v", err, rerr)
+			}
+		}
 		if aerr := c.abortMergeIfAny(ctx, r); aerr != nil {
 			return fmt.Errorf("%w\nand aborting the merge failed too: %v", err, aerr)
 		}
-		return &PullError{Kind: PullConflict, Err: err, Files: conflictFiles(ge)}
+		return &PullError{Kind: PullConflict, Err: err, Files: files}
 	case strings.Contains(stderr, "would be overwritten by merge"),
 		strings.Contains(stderr, "untracked working tree files would be"):
 		return &PullError{Kind: PullLocalEdits, Err: err}

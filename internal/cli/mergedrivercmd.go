@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"coopcloud.tech/opsync/internal/envmerge"
+	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/ui"
+)
+
+// maxEnvMergeSize: larger files (or binary ones) are not env files as abra
+// writes them; git's own line merge handles them.
+const maxEnvMergeSize = 4 << 20
+
+func newMergeDriverCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "merge-driver BASE OURS THEIRS [PATH]",
+		Short: "git merge driver for env files: merges by key (KEY=VALUE), not by line",
+		Long: `A git merge driver for abra's env files, called by git as
+"opsync merge-driver %O %A %B %P". It merges the three versions by variable:
+each side's added, changed and removed variables apply; comments, blank lines,
+order, line endings and the final newline are kept; there is a conflict only
+where both sides changed the same variable differently, marked with git's
+conflict markers around that variable alone. The result is written to OURS;
+the exit status is 0 for a clean merge and 1 for a conflict.
+
+opsync passes it to git for its own pulls; "opsync init" records it in the
+repository for pulls typed by hand.`,
+		Args:   cobra.RangeArgs(3, 4),
+		Hidden: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[1]
+			if len(args) == 4 {
+				path = args[3]
+			}
+			code, err := mergeDriver(cmd.Context(), e, args[0], args[1], args[2], path)
+			if err != nil {
+				return &exitError{code: 2, msg: fmt.Sprintf("merge-driver: %s: %v", path, err)}
+			}
+			if code != 0 {
+				return &exitError{code: code}
+			}
+			return nil
+		},
+	}
+}
+
+// mergeDriver merges the files and returns the exit status for git.
+func mergeDriver(ctx context.Context, e *env, basePath, oursPath, theirsPath, name string) (int, error) {
+	var data [3][]byte
+	for i, p := range []string{basePath, oursPath, theirsPath} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return 0, err
+		}
+		data[i] = b
+	}
+	for _, b := range data {
+		if len(b) > maxEnvMergeSize || bytes.IndexByte(b, 0) >= 0 {
+			return lineMerge(ctx, basePath, oursPath, theirsPath)
+		}
+	}
+	merged, conflicts := envmerge.Merge(data[0], data[1], data[2])
+	fi, err := os.Stat(oursPath)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(oursPath, merged, fi.Mode().Perm()); err != nil {
+		return 0, err
+	}
+	if len(conflicts) == 0 {
+		return 0, nil
+	}
+	// Names only: values may be secrets.
+	var what []string
+	for _, c := range conflicts {
+		if c.Key == "" {
+			what = append(what, "lines that are not KEY=VALUE")
+		} else {
+			what = append(what, c.Key)
+		}
+	}
+	ui.Say(e.stderr, fmt.Sprintf("merge-driver: %s: both sides changed %s differently; marked with conflict markers", name, strings.Join(what, ", ")))
+	return 1, nil
+}
+
+// lineMerge is git's own merge of the three files, into ours.
+func lineMerge(ctx context.Context, base, ours, theirs string) (int, error) {
+	c := &git.Client{}
+	_, err := c.Run(ctx, "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", ours, base, theirs)
+	if err == nil {
+		return 0, nil
+	}
+	if code := git.ExitCode(err); code > 0 {
+		return 1, nil // that many conflicts, marked
+	}
+	return 0, err
+}

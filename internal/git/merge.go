@@ -1,0 +1,163 @@
+package git
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Unmerged is one conflicted path of a merge in progress: the blob ids of
+// its stages (1 base, 2 ours, 3 theirs); "" where a stage is missing (a
+// file added on both sides has no base, a deleted one no ours or theirs).
+type Unmerged struct {
+	Path   string
+	Stages [4]string // index 1..3
+}
+
+// UnmergedFiles lists the conflicted paths of the merge in progress.
+func (c *Client) UnmergedFiles(ctx context.Context) ([]Unmerged, error) {
+	out, err := c.Run(ctx, "ls-files", "--unmerged", "-z")
+	if err != nil {
+		return nil, err
+	}
+	var list []Unmerged
+	index := map[string]int{}
+	for _, rec := range strings.Split(out, "\x00") {
+		// "<mode> <id> <stage>\t<path>"
+		meta, path, ok := strings.Cut(rec, "\t")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(meta)
+		if len(f) != 3 {
+			continue
+		}
+		stage, err := strconv.Atoi(f[2])
+		if err != nil || stage < 1 || stage > 3 {
+			continue
+		}
+		i, seen := index[path]
+		if !seen {
+			i = len(list)
+			index[path] = i
+			list = append(list, Unmerged{Path: path})
+		}
+		list[i].Stages[stage] = f[1]
+	}
+	return list, nil
+}
+
+// ReadBlobs returns the contents of blobs, in one git process; "" ids give
+// nil contents.
+func (c *Client) ReadBlobs(ctx context.Context, ids ...string) ([][]byte, error) {
+	var want []string
+	for _, id := range ids {
+		if id != "" {
+			want = append(want, id)
+		}
+	}
+	out := make([][]byte, len(ids))
+	if len(want) == 0 {
+		return out, nil
+	}
+	raw, err := c.RunCmd(ctx, Cmd{Args: []string{"cat-file", "--batch"}, Stdin: strings.NewReader(strings.Join(want, "\n") + "\n")})
+	if err != nil {
+		return nil, err
+	}
+	rd := bufio.NewReader(strings.NewReader(raw))
+	got := map[string][]byte{}
+	for range want {
+		header, err := rd.ReadString('\n')
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file --batch: short output")
+		}
+		f := strings.Fields(header) // "<id> blob <size>" or "<id> missing"
+		if len(f) != 3 {
+			return nil, fmt.Errorf("git cat-file --batch: %s", strings.TrimSpace(header))
+		}
+		size, err := strconv.Atoi(f[2])
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file --batch: bad header %q", header)
+		}
+		b := make([]byte, size+1) // content and its trailing newline
+		if _, err := io.ReadFull(rd, b); err != nil {
+			return nil, fmt.Errorf("git cat-file --batch: short output")
+		}
+		got[f[0]] = b[:size]
+	}
+	for i, id := range ids {
+		if id != "" {
+			out[i] = got[id]
+		}
+	}
+	return out, nil
+}
+
+// MergeHead returns the commit being merged in (MERGE_HEAD), "" when no
+// merge is in progress.
+func (r *Repo) MergeHead() string {
+	b, err := os.ReadFile(filepath.Join(r.GitDir, "MERGE_HEAD"))
+	if err != nil {
+		return ""
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(first)
+}
+
+// MergeMessage returns the message git prepared for the merge in progress
+// (MERGE_MSG), without its comment lines.
+func (r *Repo) MergeMessage() string {
+	b, err := os.ReadFile(filepath.Join(r.GitDir, "MERGE_MSG"))
+	if err != nil {
+		return ""
+	}
+	var keep []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "#") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n")) + "\n"
+}
+
+// AbortMerge undoes the merge in progress (git merge --abort).
+func (c *Client) AbortMerge(ctx context.Context, r *Repo) error {
+	return c.abortMergeIfAny(ctx, r)
+}
+
+// Merge merges commit into the current branch like Pull does (a merge
+// commit, no editor, no autostash), with the client's MergeConfig.
+func (c *Client) Merge(ctx context.Context, commit string) error {
+	var args []string
+	for _, kv := range c.MergeConfig {
+		args = append(args, "-c", kv)
+	}
+	args = append(args, "merge", "--no-edit", "--no-autostash", "--no-stat", "--quiet", commit)
+	_, err := c.Run(ctx, args...)
+	return err
+}
+
+// AmendMessage rewrites the message of the last commit and nothing else:
+// staged changes are not added (--only with no paths).
+func (c *Client) AmendMessage(ctx context.Context, message string) error {
+	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--amend", "--only", "--allow-empty", "--cleanup=verbatim", "-F", "-"},
+		Stdin: strings.NewReader(message)})
+	return err
+}
+
+// Add stages paths.
+func (c *Client) Add(ctx context.Context, paths ...string) error {
+	_, err := c.Run(ctx, append([]string{"add", "--"}, paths...)...)
+	return err
+}
+
+// CommitMerge concludes the merge in progress with message.
+func (c *Client) CommitMerge(ctx context.Context, message string) error {
+	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--cleanup=strip", "-F", "-"}, Stdin: strings.NewReader(message)})
+	return err
+}

@@ -1,0 +1,322 @@
+package opsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"coopcloud.tech/opsync/internal/config"
+	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/lease"
+	"coopcloud.tech/opsync/internal/servers"
+)
+
+// heldLease is a lease a plan holds while its command runs.
+type heldLease struct {
+	r    *repo
+	held *lease.Held
+	stop func() // stops its heartbeat
+}
+
+// leaseWanted: the command changes a server and leasing is on for it.
+func (p *Plan) leaseWanted() bool {
+	if !p.Active || !p.Modifies || p.Flags.NoLease {
+		return false
+	}
+	return p.Flags.Lease || (p.Config != nil && p.Config.Settings.Lease)
+}
+
+// Lease reports whether Before takes app leases.
+func (p *Plan) Lease() bool { return p.leaseWanted() && p.syncAllowed() }
+
+func (p *Plan) leaseWait() time.Duration {
+	s := p.Config.Settings
+	switch {
+	case p.Flags.WaitGiven && p.Flags.Wait == 0:
+		return s.LeaseTTL
+	case p.Flags.WaitGiven:
+		return p.Flags.Wait
+	}
+	return s.LeaseWait
+}
+
+// warnNoLease says why a configured lease is not taken.
+func (p *Plan) warnNoLease() {
+	why := "--no-operator-sync"
+	if p.Inv.Offline() {
+		why = "--offline"
+	}
+	p.e.say("warning: no lease taken on %s (%s): teammates are not told that you are changing it", p.App(), why)
+}
+
+// takeLeases takes a lease on every app the command logs, on its
+// repository's remote, before abra runs. Leases already held are kept.
+// On error every lease taken is released.
+func (p *Plan) takeLeases(ctx context.Context) error {
+	seen := map[string]bool{}
+	for _, l := range p.leases {
+		seen[l.r.r.WorkTree+"\x00"+l.held.Lease.Server+"\x00"+l.held.Lease.App] = true
+	}
+	for _, t := range p.Targets {
+		key := t.repo.r.WorkTree + "\x00" + t.Server + "\x00" + t.App
+		if seen[key] || t.App == "" || t.Server == "" {
+			continue
+		}
+		seen[key] = true
+		h, err := p.takeLease(ctx, t)
+		if err != nil {
+			p.releaseLeases(ctx)
+			return err
+		}
+		if h != nil {
+			p.leases = append(p.leases, h)
+		}
+	}
+	return nil
+}
+
+func (p *Plan) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
+	r := t.repo
+	rm, err := r.leaseRemote(ctx)
+	if err != nil {
+		return nil, refuse(ExitSyncFailed, "cannot take a lease on %s, so abra was not run: %v\nTo run it without a lease, add --no-lease.", t.App, err)
+	}
+	if rm == nil {
+		p.e.say("warning: no lease taken on %s: %s has no remote to keep it on", t.App, r.name())
+		return nil, nil
+	}
+	if err := lease.CheckName(t.Server, t.App); err != nil {
+		return nil, refuse(ExitUsage, "cannot take a lease on %s: %v. Add --no-lease to run the command without one", t.App, err)
+	}
+	s := p.Config.Settings
+	want := lease.Lease{ID: lease.NewID(), Server: t.Server, App: t.App, Operator: p.ident, Host: p.e.o.Host,
+		PID: os.Getpid(), Command: p.Line}
+	now := p.e.o.Now
+	h, err := rm.Acquire(ctx, want, s.LeaseTTL, lease.AcquireOptions{
+		Wait: p.leaseWait(),
+		OnWait: func(holder lease.Lease, left time.Duration) {
+			p.e.say("waiting for the lease on %s: %s is running `%s` since %s; waiting up to %s more",
+				t.App, holder.Holder(), holder.Command, lease.Clock(holder.Started, now()), left.Round(time.Second))
+		},
+		OnTakeover: func(old lease.Lease) {
+			p.e.say("the lease of %s on %s (id %s, `%s` since %s) expired at %s, so its opsync has probably stopped; taking it over",
+				old.Holder(), t.App, old.ID, old.Command, lease.Clock(old.Started, now()), lease.Clock(old.Expires, now()))
+		},
+	})
+	var he *lease.HeldError
+	switch {
+	case errors.As(err, &he):
+		return nil, p.heldRefusal(t, he)
+	case err != nil:
+		return nil, refuse(ExitSyncFailed, "could not take the lease on %s at %s, so abra was not run:\n%s\n"+
+			"To run it without a lease, add --no-lease (teammates are then not told).", t.App, r.target(), git.Indent(err.Error()))
+	}
+	return &heldLease{r: r, held: h}, nil
+}
+
+// heldRefusal is the error for a lease someone else holds: who, doing
+// what, since and until when, and the two ways out.
+func (p *Plan) heldRefusal(t *Target, he *lease.HeldError) error {
+	h, now := he.Holder, p.e.o.Now()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s on %s is leased to %s, running `%s` since %s; the lease (id %s) expires at %s unless renewed. ",
+		h.App, h.Server, h.Holder(), h.Command, lease.Clock(h.Started, now), h.ID, lease.Clock(h.Expires, now))
+	if he.Waited > time.Second {
+		fmt.Fprintf(&b, "Waited %s for it; ", he.Waited.Round(time.Second))
+	}
+	b.WriteString("abra was not run.\n")
+	fmt.Fprintf(&b, "Wait for it: add --wait (up to %s) or --wait=DURATION.\n", p.Config.Settings.LeaseTTL)
+	fmt.Fprintf(&b, "Or, if that command is surely no longer running: `opsync lease break %s --id %s`.", h.App, h.ID)
+	return refuse(ExitSyncFailed, "%s", b.String())
+}
+
+// startHeartbeats renews the plan's leases while abra runs, every third
+// of their time to live.
+func (p *Plan) startHeartbeats() {
+	every := p.Config.Settings.LeaseTTL / 3
+	for _, l := range p.leases {
+		app := l.held.Lease.App
+		warned := false
+		l.stop = l.held.Heartbeat(every, func(err error) {
+			if errors.Is(err, lease.ErrLost) {
+				p.e.say("warning: your lease on %s was broken or taken over while abra ran; someone else may be changing it too (`opsync lease ls`)", app)
+				return
+			}
+			if !warned {
+				warned = true
+				p.e.say("warning: could not renew the lease on %s (it expires at %s): %v", app,
+					lease.Clock(l.held.Lease.Expires, p.e.o.Now()), firstLine(err.Error()))
+			}
+		})
+	}
+}
+
+func (p *Plan) stopHeartbeats() {
+	for _, l := range p.leases {
+		if l.stop != nil {
+			l.stop()
+			l.stop = nil
+		}
+	}
+}
+
+// releaseLeases deletes the plan's leases on their remotes. It is called
+// when the command is over: after the log entry is pushed, and also when
+// the push failed (the entry is then local and reported; the lease says
+// someone is changing the app, which is no longer so) or abra did not run.
+func (p *Plan) releaseLeases(ctx context.Context) {
+	p.stopHeartbeats()
+	ctx = context.WithoutCancel(ctx)
+	for _, l := range p.leases {
+		err := l.held.Release(ctx)
+		switch {
+		case errors.Is(err, lease.ErrLost):
+			p.e.say("warning: your lease on %s had been broken or taken over; the current one is left alone", l.held.Lease.App)
+		case err != nil:
+			p.e.say("warning: could not release the lease on %s (it expires by itself at %s): %s", l.held.Lease.App,
+				lease.Clock(l.held.Lease.Expires, p.e.o.Now()), firstLine(git.StderrOf(err)+"\n"+err.Error()))
+		}
+	}
+	p.leases = nil
+}
+
+// leaseRemote is the repository's remote as a lease store; nil when the
+// repository has no remote.
+func (r *repo) leaseRemote(ctx context.Context) (*lease.Remote, error) {
+	remote, _, err := r.upstream(ctx)
+	if err != nil || remote == "" {
+		return nil, err
+	}
+	cfg, err := r.r.LoadConfig(ctx, r.c)
+	if err != nil {
+		return nil, err
+	}
+	return &lease.Remote{Git: r.c, Name: remote, ObjectFormat: cfg.Get("extensions.objectformat"), Now: r.e.o.Now}, nil
+}
+
+// RepoLeases are the leases on one repository's remote.
+type RepoLeases struct {
+	Repo   string        `json:"repo"`
+	Remote string        `json:"remote,omitempty"` // "" when the repository has no remote
+	Leases []lease.Lease `json:"leases"`
+	Err    error         `json:"-"`
+}
+
+// repos returns the git repositories Repos lists (those holding a server
+// directory), with the configuration, for the lease commands.
+func (e *Engine) repos() ([]*repo, *config.Config, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := e.reposWith(cfg)
+	if err != nil {
+		return nil, cfg, err
+	}
+	var out []*repo
+	for _, rp := range all {
+		if rp.Git {
+			out = append(out, rp.r)
+		}
+	}
+	return out, cfg, nil
+}
+
+// ListLeases reads the leases on the remote of every repository holding a
+// server directory (one fetch of the lease refs per remote). A remote that
+// cannot be read is reported in its RepoLeases.Err.
+func (e *Engine) ListLeases(ctx context.Context) ([]RepoLeases, error) {
+	rs, _, err := e.repos()
+	if err != nil {
+		return nil, err
+	}
+	var out []RepoLeases
+	for _, r := range rs {
+		out = append(out, r.leases(ctx))
+	}
+	return out, nil
+}
+
+// Leases reads the leases on one repository's remote (one fetch of the
+// lease refs), as ListLeases does for each: for inspection commands
+// (status), which have the repository and its settings at hand.
+func (e *Engine) Leases(ctx context.Context, r *git.Repo, s config.Settings) RepoLeases {
+	return e.newRepo(r, s).leases(ctx)
+}
+
+func (r *repo) leases(ctx context.Context) RepoLeases {
+	rl := RepoLeases{Repo: r.r.WorkTree, Leases: []lease.Lease{}}
+	rm, err := r.leaseRemote(ctx)
+	if err == nil && rm != nil {
+		rl.Remote = rm.Name
+		var ls []lease.Lease
+		ls, err = rm.List(ctx)
+		if ls != nil {
+			rl.Leases = ls
+		}
+	}
+	rl.Err = err
+	return rl
+}
+
+// BreakLease deletes the lease on app if its id is id. server may be ""
+// when the app's env file is in a local server directory.
+func (e *Engine) BreakLease(ctx context.Context, app, server, id string) (lease.Lease, string, error) {
+	rs, cfg, err := e.repos()
+	if err != nil {
+		return lease.Lease{}, "", err
+	}
+	if server == "" {
+		apps, err := servers.Layout{AbraDir: cfg.AbraDir}.FindApp(app)
+		if err != nil {
+			return lease.Lease{}, "", refuse(ExitConfig, "%v", err)
+		}
+		if len(apps) == 1 {
+			server = apps[0].Server.Name
+		}
+	}
+	var tried []string
+	for _, r := range rs {
+		rm, err := r.leaseRemote(ctx)
+		if err != nil || rm == nil {
+			continue
+		}
+		cands := []string{server}
+		if server == "" {
+			ls, err := rm.List(ctx)
+			if err != nil {
+				return lease.Lease{}, "", refuse(ExitSyncFailed, "cannot read the leases at %s:\n%s", r.target(), git.Indent(err.Error()))
+			}
+			cands = nil
+			for _, l := range ls {
+				if l.App == app {
+					cands = append(cands, l.Server)
+				}
+			}
+		}
+		for _, srv := range cands {
+			got, err := rm.Break(ctx, srv, app, id)
+			var we *lease.WrongIDError
+			switch {
+			case err == nil:
+				return got, r.target(), nil
+			case errors.As(err, &we):
+				return lease.Lease{}, "", refuse(ExitUsage, "refusing to break the lease on %s: its id is %s (held by %s, running `%s` since %s), not %s. "+
+					"Look at it with `opsync lease ls`, and break it by its id if that command is surely no longer running",
+					app, we.Current.ID, we.Current.Holder(), we.Current.Command, lease.Clock(we.Current.Started, e.o.Now()), id)
+			case errors.Is(err, lease.ErrNoLease):
+				tried = append(tried, r.target())
+			default:
+				return lease.Lease{}, "", refuse(ExitSyncFailed, "could not break the lease on %s at %s:\n%s", app, r.target(), git.Indent(err.Error()))
+			}
+		}
+	}
+	where := "any remote"
+	if len(tried) > 0 {
+		where = strings.Join(tried, ", ")
+	}
+	return lease.Lease{}, "", refuse(ExitUsage, "there is no lease on %s at %s (`opsync lease ls` lists them)", app, where)
+}

@@ -1,0 +1,233 @@
+package opsync
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"coopcloud.tech/opsync/internal/envmerge"
+	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/oplog"
+)
+
+// versionWriters are the commands whose effect on the env file is to
+// rewrite its version line (TYPE= or RECIPE=) to what is now deployed.
+var versionWriters = map[string]bool{"app deploy": true, "app upgrade": true, "app rollback": true}
+
+// versionKeys are the variables abra writes the deployed version to.
+var versionKeys = []string{"TYPE", "RECIPE"}
+
+// readVersions returns the version variables of an env file ("" values
+// for a missing file).
+func readVersions(path string) map[string]string {
+	out := map[string]string{}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return out
+	}
+	vals := envmerge.Values(b)
+	for _, k := range versionKeys {
+		if v, ok := vals[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// recordVersionsBefore notes the version lines of the targets' env files
+// before abra runs, so After can tell which ones the command wrote.
+func (p *Plan) recordVersionsBefore() {
+	if !versionWriters[p.Inv.CommandName()] {
+		return
+	}
+	for _, t := range p.Targets {
+		if len(t.rel) == 1 {
+			t.versionsBefore = readVersions(filepath.Join(t.repo.r.WorkTree, t.rel[0]))
+		}
+	}
+}
+
+// writtenKeys are the version variables the command changed.
+func (t *Target) writtenKeys() []string {
+	if t.versionsBefore == nil || t.versionsAfter == nil {
+		return nil
+	}
+	var keys []string
+	for _, k := range versionKeys {
+		if after, ok := t.versionsAfter[k]; ok && after != t.versionsBefore[k] {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// retryResolver resolves the one conflict opsync may settle by itself in
+// the pull that retries a rejected push: in the app's own env file, on the
+// version line the command just wrote. The local value is what is now on
+// the server, so it is kept — the rest of the file merges by key as
+// usual. Anything else (another file, another variable, the entry not on
+// top) is left to the normal path: the merge is aborted and the entry
+// stays local.
+//
+// The log entry says so in an Opsync-Resolved trailer. The entry commit is
+// opsync's own, made seconds ago and never pushed (its push was just
+// rejected), so its message is amended: the merge is aborted, the entry's
+// message amended, and the same merge made again and settled the same way.
+func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
+	var t *Target
+	for _, x := range p.Targets {
+		if x.repo == r {
+			if t != nil {
+				return nil // two entries in one repository: not this case
+			}
+			t = x
+		}
+	}
+	if t == nil || len(t.rel) != 1 || t.commit == "" || len(t.writtenKeys()) == 0 || t.entryIndex < 0 {
+		return nil
+	}
+	return func(ctx context.Context, files []string) (bool, error) {
+		res, ok, err := p.settleVersionConflict(ctx, r, t)
+		if err != nil || !ok {
+			return false, err
+		}
+		head, _ := r.r.HeadCommit()
+		theirs := r.r.MergeHead()
+		if head != t.commit || theirs == "" {
+			return false, nil
+		}
+		mergeMsg := r.r.MergeMessage()
+		entry := out.Entries[t.entryIndex].Entry
+		for _, c := range res.Resolved {
+			entry.Resolved = append(entry.Resolved, resolvedNote(c))
+		}
+
+		// Put the note on the entry, then merge again.
+		if err := r.c.AbortMerge(ctx, r.r); err != nil {
+			return false, err
+		}
+		if err := r.c.AmendMessage(ctx, oplog.Format(entry)); err != nil {
+			return false, fmt.Errorf("could not note the resolution in the log entry: %w", err)
+		}
+		amended, _ := r.r.HeadCommit()
+		merr := r.c.Merge(ctx, theirs)
+		if merr == nil {
+			// git merged it without a conflict this time: done all the same.
+			p.noteResolved(r, t, out, entry, amended, res)
+			return true, nil
+		}
+		if r.r.InProgress() != "merge" {
+			p.restoreEntry(ctx, r, out.Entries[t.entryIndex].Entry)
+			return false, merr
+		}
+		res2, ok, err := p.settleVersionConflict(ctx, r, t)
+		if err == nil && ok && string(res2.Merged) == string(res.Merged) {
+			err = p.finishMerge(ctx, r, t, res2.Merged, mergeMsg)
+			if err == nil {
+				p.noteResolved(r, t, out, entry, amended, res)
+				return true, nil
+			}
+		}
+		r.c.AbortMerge(ctx, r.r)
+		p.restoreEntry(ctx, r, out.Entries[t.entryIndex].Entry)
+		return false, err
+	}
+}
+
+// settleVersionConflict checks that the merge in progress conflicts only
+// in the target's env file and only on the version variables the command
+// wrote, with our side holding what it wrote; it returns the file merged
+// with those kept.
+func (p *Plan) settleVersionConflict(ctx context.Context, r *repo, t *Target) (envmerge.Result, bool, error) {
+	var none envmerge.Result
+	unmerged, err := r.c.UnmergedFiles(ctx)
+	if err != nil {
+		return none, false, err
+	}
+	if len(unmerged) != 1 || unmerged[0].Path != t.rel[0] {
+		return none, false, nil
+	}
+	st := unmerged[0].Stages
+	if st[2] == "" || st[3] == "" {
+		return none, false, nil // deleted on one side
+	}
+	blobs, err := r.c.ReadBlobs(ctx, st[1], st[2], st[3])
+	if err != nil {
+		return none, false, err
+	}
+	written := t.writtenKeys()
+	res := envmerge.MergeWith(blobs[0], blobs[1], blobs[2], envmerge.Options{KeepOurs: written})
+	if len(res.Conflicts) > 0 || len(res.Resolved) == 0 {
+		return none, false, nil
+	}
+	for _, c := range res.Resolved {
+		if !c.InOurs || c.OursValue() != t.versionsAfter[c.Key] {
+			return none, false, nil
+		}
+	}
+	return res, true, nil
+}
+
+// finishMerge writes the settled file and commits the merge.
+func (p *Plan) finishMerge(ctx context.Context, r *repo, t *Target, merged []byte, msg string) error {
+	path := filepath.Join(r.r.WorkTree, t.rel[0])
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := os.WriteFile(path, merged, mode); err != nil {
+		return err
+	}
+	if err := r.c.Add(ctx, t.rel[0]); err != nil {
+		return err
+	}
+	return r.c.CommitMerge(ctx, msg)
+}
+
+// restoreEntry puts the entry's message back when the resolution it
+// announced did not happen after all.
+func (p *Plan) restoreEntry(ctx context.Context, r *repo, entry oplog.Entry) {
+	if err := r.c.AmendMessage(ctx, oplog.Format(entry)); err != nil {
+		p.e.say("warning: the log entry's message still claims a resolved conflict: %v", err)
+		return
+	}
+	id, _ := r.r.HeadCommit()
+	p.updateEntryCommit(r, id)
+}
+
+func (p *Plan) noteResolved(r *repo, t *Target, out *Outcome, entry oplog.Entry, commit string, res envmerge.Result) {
+	out.Entries[t.entryIndex].Entry = entry
+	out.Entries[t.entryIndex].Commit = commit
+	t.commit = commit
+	var what []string
+	for _, c := range res.Resolved {
+		what = append(what, fmt.Sprintf("%s (yours: %s, theirs: %s)", c.Key, c.OursValue(), c.TheirsValue()))
+	}
+	sort.Strings(what)
+	p.e.say("%s changed %s of %s while your command ran; kept your value, which is what is now on the server, "+
+		"and noted it in the log entry (Opsync-Resolved)", r.target(), strings.Join(what, ", "), t.App)
+}
+
+func (p *Plan) updateEntryCommit(r *repo, id string) {
+	for _, t := range p.Targets {
+		if t.repo == r && t.entryIndex >= 0 {
+			t.commit = id
+		}
+	}
+}
+
+// resolvedNote is the Opsync-Resolved trailer's value: "TYPE kept local
+// 1.3.0+1.0, remote had 1.2.5+1.0". Values of the same recipe are shown as
+// versions alone.
+func resolvedNote(c envmerge.Conflict) string {
+	ours, theirs := c.OursValue(), c.TheirsValue()
+	or, ov, ook := strings.Cut(ours, ":")
+	tr, tv, tok := strings.Cut(theirs, ":")
+	if ook && tok && or == tr {
+		ours, theirs = ov, tv
+	}
+	return fmt.Sprintf("%s kept local %s, remote had %s", c.Key, ours, theirs)
+}
