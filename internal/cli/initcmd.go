@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"coopcloud.tech/opsync"
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/setup"
 	"coopcloud.tech/opsync/internal/ui"
@@ -72,6 +73,13 @@ Without a remote, the log is kept in the local repository only.`,
 				Getenv:       e.getenv,
 				Stderr:       e.stderr,
 				Interactive:  interactive,
+				RecordMergeDriver: func(ctx context.Context, workTree string) (bool, error) {
+					exe, err := os.Executable()
+					if err != nil {
+						return false, err
+					}
+					return opsync.InstallMergeDriver(ctx, workTree, opsync.MergeDriverCommand(exe))
+				},
 			})
 			var se *setup.Error
 			var ce *config.Error

@@ -41,6 +41,10 @@ type Options struct {
 	// passphrase, a host key or a password.
 	Interactive bool
 	GitPath     string
+	// RecordMergeDriver, when set, records opsync's env-aware merge driver
+	// in the work tree (.gitattributes and the local git config) and
+	// reports whether .gitattributes changed.
+	RecordMergeDriver func(ctx context.Context, workTree string) (bool, error)
 }
 
 // Error is a refusal or failure with the message the operator reads.
@@ -174,10 +178,48 @@ func (r *run) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := r.recordMergeDriver(ctx); err != nil {
+		return err
+	}
 	if repo != nil {
 		r.noteUncommitted(ctx)
 	}
 	return r.enableSync()
+}
+
+// recordMergeDriver sets up opsync's env-aware merge driver for the pulls
+// an operator types by hand (opsync's own pulls need no set-up): the
+// .gitattributes line is committed and pushed, so every clone gets it; the
+// driver's command goes into this clone's own git config, never the global
+// one. Run again, it changes nothing.
+func (r *run) recordMergeDriver(ctx context.Context) error {
+	changed, err := r.installMergeDriver(ctx)
+	if err != nil || !changed {
+		return err
+	}
+	if _, err := r.git.Run(ctx, "add", "--", ".gitattributes"); err != nil {
+		return refuse("cannot stage .gitattributes in %s: %v", r.show(r.top), err)
+	}
+	if _, err := r.git.Run(ctx, "commit", "--quiet", "--only", "-m",
+		"Merge env files by key with opsync's merge driver (opsync init)", "--", ".gitattributes"); err != nil {
+		return refuse("cannot commit .gitattributes in %s; it stays staged:\n%v", r.show(r.top), err)
+	}
+	r.did("recorded opsync's merge driver for *.env in %s (.gitattributes, committed) and in its git config", r.show(r.top))
+	if r.url == "" {
+		return nil
+	}
+	up, err := r.git.Run(ctx, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+	if err != nil {
+		return nil // no upstream (yet): the next synced command pushes it
+	}
+	rb, ok := strings.CutPrefix(strings.TrimSpace(up), r.name+"/")
+	if !ok {
+		return nil // tracks another remote: leave its push to the operator
+	}
+	if _, err := r.git.Run(ctx, "push", "--quiet", r.name, "HEAD:refs/heads/"+rb); err != nil {
+		r.say("warning: the .gitattributes commit was not pushed (%v); the next synced command pushes it", err)
+	}
+	return nil
 }
 
 // checkGit makes sure git is there and recent enough.
@@ -634,8 +676,25 @@ func (r *run) addRemoteQuietly(ctx context.Context) error {
 // firstCommit commits everything in DIR: init is the operator's explicit
 // set-up, so all of it goes in, listed.
 func (r *run) firstCommit(ctx context.Context, message string) error {
+	// The merge driver's .gitattributes goes into the first commit.
+	if _, err := r.installMergeDriver(ctx); err != nil {
+		return err
+	}
 	_, err := r.commitAll(ctx, message, true)
 	return err
+}
+
+// installMergeDriver writes the merge driver's set-up into the work tree
+// and reports whether .gitattributes changed (and needs committing).
+func (r *run) installMergeDriver(ctx context.Context) (bool, error) {
+	if r.o.RecordMergeDriver == nil || r.top == "" {
+		return false, nil
+	}
+	changed, err := r.o.RecordMergeDriver(ctx, r.top)
+	if err != nil {
+		return false, refuse("cannot record opsync's merge driver for env files in %s: %v", r.show(r.top), err)
+	}
+	return changed, nil
 }
 
 // commitAll stages everything in DIR and commits it, after saying what.
