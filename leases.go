@@ -240,6 +240,24 @@ func (e *Engine) ListLeases(ctx context.Context) ([]RepoLeases, error) {
 	return out, nil
 }
 
+// LeasesWanted reports whether leasing is on for the repository, so that
+// status shows its leases without being asked.
+func (rp *Repository) LeasesWanted() bool { return rp.Git && rp.SyncOn && rp.r.settings.Lease }
+
+// AddLeases reads the repository's leases into its status (one fetch of the
+// lease refs from the remote).
+func (rp *Repository) AddLeases(ctx context.Context, st *RepoStatus) {
+	if !rp.Git {
+		return
+	}
+	rl := rp.r.leases(ctx)
+	st.Leases = rl.Leases
+	if rl.Err != nil {
+		st.LeasesError = firstLine(git.StderrOf(rl.Err) + "\n" + rl.Err.Error())
+		st.Problems = append(st.Problems, "cannot read the app leases on the remote: "+st.LeasesError)
+	}
+}
+
 // Leases reads the leases on one repository's remote (one fetch of the
 // lease refs), as ListLeases does for each: for inspection commands
 // (status), which have the repository and its settings at hand.

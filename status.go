@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/lease"
 	"coopcloud.tech/opsync/internal/lock"
 	"coopcloud.tech/opsync/internal/state"
 )
@@ -55,6 +56,12 @@ type RepoStatus struct {
 	// Lock is the opsync process running git in the repository right now,
 	// null when none.
 	Lock *LockHolder `json:"lock"`
+	// Leases are the app leases on the remote ("who is deploying what
+	// now"), read only when leasing is on (operator_sync: lease: true) or
+	// asked for (status --leases), since reading them contacts the remote;
+	// null when not read. LeasesError says why they could not be read.
+	Leases      []lease.Lease `json:"leases"`
+	LeasesError string        `json:"leases_error,omitempty"`
 
 	// InStep: sync is on, nothing to push, nothing known to pull, nothing
 	// blocking.

@@ -10,13 +10,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/lease"
 	"coopcloud.tech/opsync/internal/ui"
 )
 
 type statusOptions struct {
-	json  bool
-	repo  string
-	color string
+	json   bool
+	repo   string
+	color  string
+	leases bool
 }
 
 func newStatusCmd(e *env) *cobra.Command {
@@ -29,7 +31,9 @@ func newStatusCmd(e *env) *cobra.Command {
 branch and the remote opsync syncs with, commits ahead and behind (as of the last
 pull; status itself never fetches), log entries not pushed yet, other uncommitted
 changes, a merge or rebase in progress, when opsync last pulled and how much of the
-cooldown is left, and which opsync process holds the repository's lock.
+cooldown is left, and which opsync process holds the repository's lock. When app
+leases are on (operator_sync: lease: true), or with --leases, it also lists who holds
+a lease on which app: that reads the lease refs from the remote.
 
 It changes nothing and takes no lock. Each line that needs you says what to type.
 --json prints an array with one object per repository (keys in the README).`,
@@ -42,6 +46,7 @@ It changes nothing and takes no lock. Each line that needs you says what to type
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON (an array, one object per repository)")
 	cmd.Flags().StringVar(&o.repo, "repo", "", "only the repository holding `DIR`")
+	cmd.Flags().BoolVar(&o.leases, "leases", false, "also list the app leases on each remote (automatic when leasing is on)")
 	cmd.MarkFlagDirname("repo")
 	addColorFlag(cmd, &o.color)
 	return cmd
@@ -62,7 +67,11 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 	}
 	out := make([]opsync.RepoStatus, 0, len(rs))
 	for _, rp := range rs {
-		out = append(out, rp.Status(ctx))
+		st := rp.Status(ctx)
+		if o.leases || rp.LeasesWanted() {
+			rp.AddLeases(ctx, &st)
+		}
+		out = append(out, st)
 	}
 	if o.json {
 		return writeJSON(e.stdout, out)
@@ -135,6 +144,23 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 	}
 	if st.Remote != "" || st.RemoteError != "" {
 		row("last pull", pullLine(st, now))
+	}
+	for i, l := range st.Leases {
+		line := fmt.Sprintf("%s on %s: %s, running `%s` since %s, expires %s (id %s)", l.App, l.Server, l.Holder(), l.Command,
+			lease.Clock(l.Started, now), lease.Clock(l.Expires, now), l.ID)
+		if !l.Expires.After(now) {
+			line = p.Dim(line + " (expired: the next command takes it over)")
+		} else {
+			line = p.Warn(line)
+		}
+		if i == 0 {
+			row("leases", line)
+		} else {
+			more(line)
+		}
+	}
+	if st.Leases != nil && len(st.Leases) == 0 && st.LeasesError == "" {
+		row("leases", "none held")
 	}
 	if st.Lock != nil {
 		l := st.Lock
