@@ -330,3 +330,45 @@ func TestMessageRoundTrip(t *testing.T) {
 		t.Fatalf("not a lease: %v", err)
 	}
 }
+
+// A renewal the remote took but whose answer never came back (git stopped
+// by its time limit after the push landed) leaves the ref at a commit the
+// holder does not know. The lease is still the holder's (same id): renewing
+// and releasing it must still work, and must not report it lost.
+func TestUnheardRenewalIsStillOurs(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	alice := w.operator("alice")
+	held, err := alice.Acquire(ctx, want("Alice", "deploy"), time.Hour, AcquireOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The renewal that landed unheard: same lease, later expiry, new commit.
+	l := held.Lease
+	l.Renewed, l.Expires = l.Started.Add(time.Minute), l.Started.Add(time.Hour+time.Minute)
+	commit, err := alice.commit(ctx, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := alice.push(ctx, commit, Ref(l.Server, l.App), held.Lease.Commit); err != nil || res != pushed {
+		t.Fatalf("simulated renewal: %v %v", res, err)
+	}
+	if err := held.Renew(ctx); err != nil {
+		t.Fatalf("Renew after an unheard renewal: %v", err)
+	}
+	// Once more, and this time the release comes next.
+	l = held.Lease
+	l.Expires = l.Expires.Add(time.Minute)
+	if commit, err = alice.commit(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := alice.push(ctx, commit, Ref(l.Server, l.App), held.Lease.Commit); err != nil || res != pushed {
+		t.Fatalf("simulated renewal: %v %v", res, err)
+	}
+	if err := held.Release(ctx); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if ref := w.remoteRef("s1", "foo.example.org"); ref != "" {
+		t.Fatalf("the lease ref is still there: %s", ref)
+	}
+}

@@ -296,12 +296,35 @@ func (h *Held) Renew(ctx context.Context) error {
 		return err
 	}
 	if res != pushed {
-		h.lost = true
-		return ErrLost
+		// A renewal whose answer was lost (a timeout after the remote took
+		// it) leaves the ref at a commit of ours we do not know: still ours.
+		if !h.stillOurs(ctx) {
+			h.lost = true
+			return ErrLost
+		}
+		if res, err = h.r.push(ctx, commit, Ref(l.Server, l.App), h.Lease.Commit); err != nil {
+			return err
+		}
+		if res != pushed {
+			h.lost = true
+			return ErrLost
+		}
 	}
 	l.Commit = commit
 	h.Lease = l
 	return nil
+}
+
+// stillOurs reads the lease ref and, when it holds our lease (same id, a
+// renewal we did not hear back from), takes its commit as the current one.
+// The caller holds h.mu.
+func (h *Held) stillOurs(ctx context.Context) bool {
+	cur, err := h.r.Get(ctx, h.Lease.Server, h.Lease.App)
+	if err != nil || cur == nil || cur.ID != h.Lease.ID {
+		return false
+	}
+	h.Lease.Commit = cur.Commit
+	return true
 }
 
 // Heartbeat renews the lease every interval until stop is called (stop
@@ -333,9 +356,12 @@ func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func())
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			// A renewal under way is let finish (each git process has its
+			// time limit): stopped half-way, the remote might hold a renewal
+			// whose commit this process never learnt.
 			close(quit)
-			cancel()
 			<-done
+			cancel()
 		})
 	}
 }
@@ -351,6 +377,12 @@ func (h *Held) Release(ctx context.Context) error {
 	res, err := h.r.push(ctx, "", Ref(h.Lease.Server, h.Lease.App), h.Lease.Commit)
 	if err != nil {
 		return err
+	}
+	if res != pushed && h.stillOurs(ctx) {
+		res, err = h.r.push(ctx, "", Ref(h.Lease.Server, h.Lease.App), h.Lease.Commit)
+		if err != nil {
+			return err
+		}
 	}
 	if res != pushed {
 		h.lost = true
