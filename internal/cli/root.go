@@ -60,13 +60,7 @@ func Main(args []string) int {
 		}
 		return ee.code
 	}
-	var oe *opsync.Error
-	if errors.As(err, &oe) {
-		ui.Say(e.stderr, "error: "+oe.Error())
-		return oe.Code
-	}
-	ui.Say(e.stderr, "error: "+err.Error())
-	return opsync.ExitUsage
+	return report(e, err, opsync.ExitUsage)
 }
 
 func isAbraName(arg0 string) bool {

@@ -129,15 +129,19 @@ func findAbra(e *env, plan *opsync.Plan) (string, error) {
 	return p, nil
 }
 
-// fail prints an error opsync stops on and returns its exit status.
-func fail(e *env, err error) int {
+// fail prints an error the wrapper stops on and returns its exit status:
+// the one an *opsync.Error carries, else ExitInternal.
+func fail(e *env, err error) int { return report(e, err, opsync.ExitInternal) }
+
+// report prints an error as opsync's and returns the status to exit with:
+// the one an *opsync.Error carries, else def.
+func report(e *env, err error, def int) int {
 	var oe *opsync.Error
 	if errors.As(err, &oe) {
-		ui.Say(e.stderr, "error: "+oe.Error())
-		return oe.Code
+		def = oe.Code
 	}
 	ui.Say(e.stderr, "error: "+err.Error())
-	return opsync.ExitInternal
+	return def
 }
 
 // mergeDriverCommand is the merge driver command line for this program;

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"coopcloud.tech/opsync/internal/fileutil"
 )
 
 // The fake "server" state lives in a directory shared by every operator
@@ -111,7 +113,7 @@ func (s *store) save(st *appState) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.appPath(st.Server, st.App), append(data, '\n'))
+	return fileutil.WriteAtomic(s.appPath(st.Server, st.App), append(data, '\n'), 0o644)
 }
 
 func (s *store) remove(server, app string) error {
@@ -156,32 +158,6 @@ func appendFile(path, text string) error {
 	_, err = f.WriteString(text)
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	return err
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
 	}
 	return err
 }
