@@ -86,8 +86,15 @@ wait "$bob"
 say "What opsync would do, without doing it (explain): aliases resolved, secrets redacted"
 run opsync explain -- a s i wiki.example.org db_password v3 hunter2
 
-say "The operator log on the remote: who ran what, on which app, with what result"
-git -C "$work/remote.git" log --reverse --format='%C(yellow)%h%C(reset) %an: %s%n%w(0,8,8)%(trailers:key=Opsync-App,key=Opsync-Server,key=Opsync-Exit)' main
+say "The operator log: who ran what, on which app, with what result (Bob's clone, newest first)"
+as bob
+run opsync sync
+run opsync log
+say "The same, for one app, as JSON for scripts"
+run opsync log --app wiki.example.org --json
+
+say "Each repository's state"
+run opsync status
 
 say "No secret value is in the log"
 if git -C "$work/remote.git" log -p main | grep -q 'correct horse'; then
