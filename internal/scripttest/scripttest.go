@@ -61,12 +61,22 @@ func Params(dir string) testscript.Params {
 			"holdlock":    cmdHoldLock,
 			"releaselock": cmdReleaseLock,
 			"jsonfields":  cmdJSONFields,
+			// faultcmds.go
+			"killbg":      cmdKillBackground,
+			"waitorphans": cmdWaitOrphans,
+			"mounttmpfs":  cmdMountTmpfs,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "sshd":
 				// A real OpenSSH server can be started (.ci/run installs it).
 				return sshtest.Available() == nil, nil
+			case "mount":
+				// A tmpfs can be mounted (mounttmpfs).
+				return canMount() == nil, nil
+			case "noroot":
+				// noroot can take away root's power over file modes.
+				return canDropRoot() == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -97,6 +107,9 @@ func setupScript(env *testscript.Env) error {
 	// exitof CMD ARGS...: runs CMD, then prints "exit=N" on stdout and
 	// succeeds, so scripts can check an exact exit status.
 	if err := os.WriteFile(filepath.Join(realbin, "exitof"), []byte("#!/bin/sh\n\"$@\"\necho \"exit=$?\"\n"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(realbin, "noroot"), []byte(noRootScript), 0o755); err != nil {
 		return err
 	}
 	path := env.Getenv("PATH")
