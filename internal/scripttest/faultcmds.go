@@ -38,10 +38,10 @@ func cmdKillBackground(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: killbg [-tree]")
 	}
 	for _, c := range ts.BackgroundCmds() {
-		if c.ProcessState != nil {
-			continue // already over
-		}
 		pid := c.Process.Pid
+		if !alive(pid) {
+			continue // already over (ProcessState is testscript's to write)
+		}
 		if !tree {
 			below := descendants(pid)
 			ts.Check(c.Process.Signal(syscall.SIGKILL))
