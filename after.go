@@ -207,13 +207,16 @@ func commitPaths(r *repo, st *git.Status, rel []string) (paths, untracked []stri
 
 func commitAdvice(err error, t *Target) string {
 	s := git.StderrOf(err)
+	byHand := fmt.Sprintf("commit it by hand: `git commit --only -- %s`.", strings.Join(t.rel, " "))
 	switch {
+	case t.repo.diskAdvice() != "":
+		return t.repo.diskAdvice() + " The env file change (if any) is still in the work tree; then " + byHand
 	case strings.Contains(s, "did not match any file"):
 		return "The env file is probably ignored by a .gitignore rule; remove the rule (opsync never commits ignored files by force) and commit the file by hand."
 	case strings.Contains(s, "index.lock"):
 		return "Another git command is running in this repository; when it has finished, commit the env file by hand with the message above."
 	}
-	return fmt.Sprintf("The env file change (if any) is still in the work tree; commit it by hand: `git commit --only -- %s`.", strings.Join(t.rel, " "))
+	return "The env file change (if any) is still in the work tree; " + byHand
 }
 
 // entry builds the log entry of a target.

@@ -2,7 +2,9 @@ package opsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"coopcloud.tech/opsync/internal/abra"
@@ -166,7 +168,18 @@ func (p *Plan) beforeFailed(r *repo, err error) error {
 	if advice := r.pullAdvice(err); advice != "" {
 		b.WriteString("\n" + advice)
 	}
-	b.WriteString("\nTo run the command without syncing (it is still logged in a local commit, which `opsync sync` pushes later), add --no-operator-sync.")
+	var se *stateError
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		fmt.Fprintf(&b, "\n%s is not writable by you, and opsync writes there: its lock, the pull, the log entry. "+
+			"Make it yours (`ls -ld %s` shows the owner; `sudo chown -R $(id -un) %s` takes it over), "+
+			"or add --no-operator-log to run abra without a log entry this once.", r.name(), r.r.CommonDir, r.r.WorkTree)
+	case errors.As(err, &se):
+		// No commit can be made either until it is dealt with.
+		b.WriteString("\nTo run abra without a log entry this once, add --no-operator-log.")
+	default:
+		b.WriteString("\nTo run the command without syncing (it is still logged in a local commit, which `opsync sync` pushes later), add --no-operator-sync.")
+	}
 	return &Error{Code: ExitSyncFailed, Err: fmt.Errorf("%s", b.String())}
 }
 

@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/git"
@@ -141,8 +146,16 @@ func (r *repo) unlock() {
 
 // stateProblem returns why git must not be touched in the repository now:
 // a merge, rebase or similar stopped half-way, which the operator is
-// resolving by hand.
+// resolving by hand; or git's index lock, held by a git command that is
+// running or was killed (checked before abra runs, so that the command is
+// not run only for its log entry to fail).
 func (r *repo) stateProblem() error {
+	if p := r.waitIndexLock(); p != "" {
+		return &stateError{fmt.Errorf("%s has a git lock file, %s: another git command is running in the repository, "+
+			"or one was stopped abruptly (killed, or the machine went down) and left it behind. "+
+			"opsync never removes it, since a running git may own it. Check that no git command is running there "+
+			"(`pgrep -a git` lists them), then remove it: `rm %s`, and run the command again", r.name(), p, p)}
+	}
 	if op := r.r.InProgress(); op != "" {
 		how := map[string]string{
 			"merge":       "finish it (`git commit`) or abort it (`git merge --abort`)",
@@ -151,10 +164,60 @@ func (r *repo) stateProblem() error {
 			"revert":      "finish it (`git revert --continue`) or abort it (`git revert --abort`)",
 			"bisect":      "end it (`git bisect reset`)",
 		}[op]
-		return fmt.Errorf("%s is in the middle of a %s, which opsync will not touch; %s in %s, then run the command again",
-			r.name(), op, how, r.r.WorkTree)
+		return &stateError{fmt.Errorf("%s is in the middle of a %s, which opsync will not touch; %s in %s, then run the command again",
+			r.name(), op, how, r.r.WorkTree)}
 	}
 	return nil
+}
+
+// indexLockWait is how long a git command of the operator's (an editor's
+// `git status` refreshing the index) gets to release the index lock before
+// opsync calls it a problem.
+const indexLockWait = 2 * time.Second
+
+// waitIndexLock returns the index lock's path if it is there and stays
+// for indexLockWait, else "".
+func (r *repo) waitIndexLock() string {
+	deadline := time.Now().Add(indexLockWait)
+	for {
+		p := r.r.IndexLock()
+		if p == "" || time.Now().After(deadline) {
+			return p
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stateError is a repository state opsync must not touch: git must not
+// run there until the operator has dealt with it.
+type stateError struct{ Err error }
+
+func (e *stateError) Error() string { return e.Err.Error() }
+func (e *stateError) Unwrap() error { return e.Err }
+
+// unwritableDir returns a directory of the work tree (its .git left out)
+// the process cannot create or remove files in, "" when there is none. A
+// merge replaces a file by removing it and creating it anew, so this is
+// what decides whether it can finish; the check reads only directories,
+// which in a servers repository are few.
+func unwritableDir(top string) string {
+	found := ""
+	filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			found = p
+			return filepath.SkipAll
+		case !d.IsDir():
+			return nil
+		case d.Name() == ".git":
+			return filepath.SkipDir
+		case unix.Access(p, unix.W_OK|unix.X_OK) != nil:
+			found = p
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }
 
 // pullResult says what a pull did.
@@ -185,6 +248,11 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	if remote == "" {
 		return pullResult{skipped: "no remote"}, nil
 	}
+	if dir := unwritableDir(r.r.WorkTree); dir != "" {
+		return pullResult{}, fmt.Errorf("you cannot write to %s, so a pull that changes files there would stop half-way "+
+			"(git leaves the files it had already updated looking like edits of yours); opsync does not start it. "+
+			"Make the directory writable (`ls -ld %s` shows its owner and mode), then run the command again", dir, dir)
+	}
 	before, _ := r.r.HeadCommit()
 	if !r.mergeReady {
 		r.c.MergeConfig, r.mergeReady = r.mergeConfig(ctx), true
@@ -213,6 +281,10 @@ func (r *repo) pullAdvice(err error) string {
 		return ""
 	}
 	switch pe.Kind {
+	case git.PullOther:
+		if full := r.diskAdvice(); full != "" {
+			return full + " Then run the command again."
+		}
 	case git.PullConflict:
 		files := ""
 		if len(pe.Files) > 0 {
@@ -233,6 +305,26 @@ func (r *repo) pullAdvice(err error) string {
 	return ""
 }
 
+// diskFullBelow is the free space under which a failed git command is
+// put down to a full disk.
+const diskFullBelow = 1 << 20
+
+// diskAdvice says so when the file system holding the repository's git
+// directory is full, "" when it is not: git's message for a write that
+// failed does not always say why ("couldn't write '…/main.lock'").
+func (r *repo) diskAdvice() string {
+	var st unix.Statfs_t
+	if err := unix.Statfs(r.r.CommonDir, &st); err != nil {
+		return ""
+	}
+	free := uint64(st.Bavail) * uint64(st.Bsize)
+	if free >= diskFullBelow {
+		return ""
+	}
+	return fmt.Sprintf("The file system holding %s is full (%d KiB free): free some space there.",
+		r.r.CommonDir, free/1024)
+}
+
 // pushWithRetry pushes HEAD to the remote, never forcing. When someone
 // pushed first it pulls (a merge) and tries again, up to push_retries
 // times. A failed pull is aborted by pull itself, so on any error the
@@ -242,10 +334,20 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 	for attempt := 0; ; attempt++ {
 		err := r.c.Push(ctx, remote, ref)
 		var pe *git.PushError
-		if err == nil || !errors.As(err, &pe) || pe.Kind != git.PushRejected || attempt >= r.settings.PushRetries {
+		if err == nil || !errors.As(err, &pe) || pe.Kind != git.PushRejected {
 			return err
 		}
-		// Someone pushed first: merge their entries and try again.
+		if attempt >= r.settings.PushRetries {
+			return fmt.Errorf("the push was rejected %d times in a row: each time someone else had pushed to %s first "+
+				"(operator_sync: push_retries is %d). Many operators are pushing at once; `opsync sync` tries again:\n%w",
+				attempt+1, r.target(), r.settings.PushRetries, err)
+		}
+		// Someone pushed first: merge their entries and try again, after a
+		// random pause that grows with each try, so that operators who
+		// keep pushing at the same moment stop meeting.
+		if err := pauseBeforeRetry(ctx, attempt); err != nil {
+			return err
+		}
 		if _, perr := r.pullWith(ctx, r.onRetryConflict); perr != nil {
 			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
 			if advice := r.pullAdvice(perr); advice != "" {
@@ -253,6 +355,20 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 			}
 			return err
 		}
+	}
+}
+
+// retryPause is the longest pause before the first retry of a rejected
+// push; each further retry may wait twice as long.
+const retryPause = 100 * time.Millisecond
+
+func pauseBeforeRetry(ctx context.Context, attempt int) error {
+	d := rand.N(retryPause << min(attempt, 4))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
 }
 

@@ -68,9 +68,9 @@ func (t *Target) writtenKeys() []string {
 // the pull that retries a rejected push: in the app's own env file, on the
 // version line the command just wrote. The local value is what is now on
 // the server, so it is kept — the rest of the file merges by key as
-// usual. Anything else (another file, another variable, the entry not on
-// top) is left to the normal path: the merge is aborted and the entry
-// stays local.
+// usual. Anything else (another file, another variable, a commit that is
+// not the entry or a retry's merge on top) is left to the normal path: the
+// merge is aborted and the entry stays local.
 //
 // The log entry says so in an Opsync-Resolved trailer. The entry commit is
 // opsync's own, made seconds ago and never pushed (its push was just
@@ -96,8 +96,11 @@ func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
 		}
 		head, _ := r.r.HeadCommit()
 		theirs := r.r.MergeHead()
-		if head != t.commit || theirs == "" {
+		if theirs == "" {
 			return false, nil
+		}
+		if head != t.commit {
+			return p.settleLaterRetry(ctx, r, t, head, res)
 		}
 		mergeMsg := r.r.MergeMessage()
 		entry := out.Entries[t.entryIndex].Entry
@@ -135,6 +138,37 @@ func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
 		p.restoreEntry(ctx, r, out.Entries[t.entryIndex].Entry)
 		return false, err
 	}
+}
+
+// settleLaterRetry settles the same conflict in a later retry of the
+// push, when an earlier retry has already merged on top of the entry
+// (cleanly, or settling it): the entry is no longer the last commit, so its
+// message stays as it is, and the merge commit carries the Opsync-Resolved
+// note instead. Only merges are allowed between the entry and HEAD — those
+// the earlier retries made while this process held the repository's lock.
+func (p *Plan) settleLaterRetry(ctx context.Context, r *repo, t *Target, head string, res envmerge.Result) (bool, error) {
+	out, err := r.c.Run(ctx, "rev-list", "--first-parent", "--parents", "--max-count=50", t.commit+".."+head)
+	if err != nil {
+		return false, nil
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range lines {
+		if len(strings.Fields(l)) < 3 {
+			return false, nil // not a merge: a commit that is not the retries'
+		}
+	}
+	if last := strings.Fields(lines[len(lines)-1]); last[1] != t.commit {
+		return false, nil // the entry is not on HEAD's first-parent line
+	}
+	msg := strings.TrimRight(r.r.MergeMessage(), "\n") + "\n"
+	for _, c := range res.Resolved {
+		msg += "\n" + oplog.KeyResolved + ": " + resolvedNote(c)
+	}
+	if err := p.finishMerge(ctx, r, t, res.Merged, msg+"\n"); err != nil {
+		return false, err
+	}
+	p.sayResolved(r, t, res, "the merge commit")
+	return true, nil
 }
 
 // settleVersionConflict checks that the merge in progress conflicts only
@@ -202,13 +236,19 @@ func (p *Plan) noteResolved(r *repo, t *Target, out *Outcome, entry oplog.Entry,
 	out.Entries[t.entryIndex].Entry = entry
 	out.Entries[t.entryIndex].Commit = commit
 	t.commit = commit
+	p.sayResolved(r, t, res, "the log entry")
+}
+
+// sayResolved tells the operator which value was kept, and where the
+// Opsync-Resolved note is.
+func (p *Plan) sayResolved(r *repo, t *Target, res envmerge.Result, noted string) {
 	var what []string
 	for _, c := range res.Resolved {
 		what = append(what, fmt.Sprintf("%s (yours: %s, theirs: %s)", c.Key, c.OursValue(), c.TheirsValue()))
 	}
 	sort.Strings(what)
 	p.e.say("%s changed %s of %s while your command ran; kept your value, which is what is now on the server, "+
-		"and noted it in the log entry (Opsync-Resolved)", r.target(), strings.Join(what, ", "), t.App)
+		"and noted it in %s (Opsync-Resolved)", r.target(), strings.Join(what, ", "), t.App, noted)
 }
 
 func (p *Plan) updateEntryCommit(r *repo, id string) {

@@ -119,7 +119,9 @@ func clean(s string) string {
 func (e Entry) Trailers() []Trailer {
 	t := []Trailer{{KeyCommand, e.Command}}
 	add := func(k, v string) {
-		if v != "" {
+		// A value that cleans away to nothing is left out like an empty
+		// one: an empty trailer says nothing.
+		if clean(v) != "" {
 			t = append(t, Trailer{k, v})
 		}
 	}
@@ -149,19 +151,20 @@ func Format(e Entry) string {
 	var b strings.Builder
 	subject := clean(e.Line)
 	if subject == "" {
-		subject = "abra " + clean(e.Command)
+		subject = strings.TrimSpace("abra " + clean(e.Command))
 	}
 	b.WriteString(subject)
 	b.WriteString("\n\n")
 	b.WriteString(e.Result())
 	b.WriteString("\n")
+	to, from := clean(e.MovedTo), clean(e.MovedFrom)
 	switch {
-	case e.MovedTo != "" && e.MovedFrom != "":
-		fmt.Fprintf(&b, "moved from server %s to server %s\n", clean(e.MovedFrom), clean(e.MovedTo))
-	case e.MovedTo != "":
-		fmt.Fprintf(&b, "moved away from this server to server %s\n", clean(e.MovedTo))
-	case e.MovedFrom != "":
-		fmt.Fprintf(&b, "moved here from server %s\n", clean(e.MovedFrom))
+	case to != "" && from != "":
+		fmt.Fprintf(&b, "moved from server %s to server %s\n", from, to)
+	case to != "":
+		fmt.Fprintf(&b, "moved away from this server to server %s\n", to)
+	case from != "":
+		fmt.Fprintf(&b, "moved here from server %s\n", from)
 	}
 	b.WriteString("\n")
 	for _, t := range e.Trailers() {

@@ -47,7 +47,8 @@ func (inv *Invocation) redactFrom() int {
 }
 
 // Canonical renders the command line for the operator log: "abra", the
-// canonical command path, then the arguments in the order typed, short flags
+// canonical command path (with any unknown flag typed between its words
+// left there), then the arguments in the order typed, short flags
 // spelled out as their long names, value flags as --name=value, and every
 // secret replaced by <redacted> (a run of hidden arguments becomes one
 // <redacted>, so not even their number shows). Arguments are shell-quoted
@@ -64,17 +65,36 @@ func (inv *Invocation) Canonical() string {
 			unknownWord[t.arg] = true
 		}
 	}
+	// The command path comes first. A flag abra does not know that was
+	// typed between command words stays where it was: after the next word
+	// it might be a flag of that command, and mean something else.
+	lastCmd := -1
+	for i, t := range inv.tokens {
+		if t.kind == tokCommand {
+			lastCmd = i
+		}
+	}
 	parts := []string{"abra"}
-	for _, w := range inv.Path {
-		parts = append(parts, Quote(w))
+	inPath := func(i int, t token) bool { return i < lastCmd && t.kind == tokFlag && !t.known }
+	pi := 0
+	for i, t := range inv.tokens[:lastCmd+1] {
+		switch {
+		case t.kind == tokCommand:
+			parts = append(parts, Quote(inv.Path[pi]))
+			pi++
+		case inPath(i, t):
+			parts = append(parts, renderFlag(t))
+		}
 	}
 	lastHidden := false
 	seen := 0 // positionals before the current token
-	for _, t := range inv.tokens {
+	for i, t := range inv.tokens {
 		hidden := false
-		switch t.kind {
-		case tokCommand:
+		switch {
+		case t.kind == tokCommand, inPath(i, t):
 			continue
+		}
+		switch t.kind {
 		case tokDash:
 			parts = append(parts, "--")
 		case tokPositional:

@@ -28,6 +28,12 @@ var canonicalCases = []struct {
 	{"app secret rm foo.example.org ssl_cert -n", "abra app secret remove foo.example.org ssl_cert --no-input"},
 	{"app m foo.example.org new.example.org -r", "abra app move foo.example.org new.example.org --dry-run"},
 	{"-v", "abra --version"},
+	// A flag abra does not know, typed between command words, stays there:
+	// after them it could be a flag of the command (-e is app logs'
+	// --stderr), and the line would mean something else read back. (Found
+	// by FuzzParse.)
+	{"a -e logs foo.example.org", "abra app -e logs foo.example.org"},
+	{"app --frob deploy foo.example.org -f", "abra app --frob deploy foo.example.org --force"},
 	{"--help app deploy foo.example.org", "abra app deploy --help foo.example.org"},
 	{"help app deploy", "abra help app deploy"},
 	{"s a host.example.org -n", "abra server add host.example.org --no-input"},

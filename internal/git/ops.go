@@ -142,7 +142,8 @@ func isUnreachable(stderr string) bool {
 		"does not appear to be a git repository",
 		"Connection timed out",
 		"No route to host",
-		"Permission denied",
+		"Permission denied (", // ssh: "Permission denied (publickey)." — not a local file's mode
+		"Permission denied, please try again",
 		"Host key verification failed",
 		"repository not found",
 		"Repository not found",

@@ -155,6 +155,18 @@ func (r *Repo) InProgress() string {
 	return ""
 }
 
+// IndexLock returns the path of git's lock on the work tree's index when
+// the file exists, else "": a git command is changing the index right now,
+// or one was stopped abruptly (kill -9, a power cut) and left the file
+// behind. Every git command that writes the index fails while it is there.
+func (r *Repo) IndexLock() string {
+	p := filepath.Join(r.GitDir, "index.lock")
+	if _, err := os.Lstat(p); err == nil {
+		return p
+	}
+	return ""
+}
+
 // OpsyncDir is where opsync keeps its lock and state for this repository:
 // inside the git directory, so it is never part of the work tree and is
 // shared by linked worktrees.

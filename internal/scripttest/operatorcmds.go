@@ -1,4 +1,4 @@
-package opsync_test
+package scripttest
 
 import (
 	"context"
