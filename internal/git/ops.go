@@ -212,7 +212,13 @@ func (c *Client) CommitOnly(ctx context.Context, message string, paths, untracke
 
 // Ident returns the operator's git identity, "Name <email>", the way git
 // will use it for the author of a commit; an error when it is not set.
+// When the identity is set explicitly in the environment or the config
+// files it is read from them (see identFromFiles); otherwise, and when
+// that is not certain, `git var GIT_AUTHOR_IDENT` decides.
 func (c *Client) Ident(ctx context.Context) (string, error) {
+	if id, ok := c.identFromFiles(); ok {
+		return id, nil
+	}
 	out, err := c.Run(ctx, "var", "GIT_AUTHOR_IDENT")
 	if err != nil {
 		return "", err
