@@ -44,9 +44,12 @@ type Options struct {
 	GitTrace func(args []string) // called before every git process (tests, benchmarks)
 }
 
-// Engine plans and carries out operator sync around abra commands.
+// Engine plans and carries out operator sync around abra commands. Call
+// Close when done with it: it ends the ssh connection its git processes
+// shared.
 type Engine struct {
-	o Options
+	o   Options
+	ssh *git.SSHShare
 }
 
 // New returns an Engine.
@@ -69,8 +72,12 @@ func New(o Options) *Engine {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	return &Engine{o: o}
+	return &Engine{o: o, ssh: &git.SSHShare{}}
 }
+
+// Close ends the ssh connection the engine's git processes shared, if they
+// shared one (see git.SSHShare), so that nothing of opsync's outlives it.
+func (e *Engine) Close() { e.ssh.Close() }
 
 // Error is an error opsync reports instead of running abra, with the exit
 // status to end with.

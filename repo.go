@@ -29,6 +29,8 @@ type repo struct {
 	remoteErr   error
 
 	lk *lock.Lock
+
+	sshShared bool // the ssh connection sharing was decided
 }
 
 func (e *Engine) newRepo(r *git.Repo, s config.Settings) *repo {
@@ -175,6 +177,7 @@ func (r *repo) pull(ctx context.Context) (pullResult, error) {
 		return pullResult{skipped: "no remote"}, nil
 	}
 	before, _ := r.r.HeadCommit()
+	r.shareSSH(ctx, remote)
 	err = r.c.Pull(ctx, r.r, remote, ref)
 	if errors.Is(err, git.ErrNoRemoteBranch) {
 		err = nil // an empty remote: the first push creates the branch
@@ -225,6 +228,7 @@ func (r *repo) pullAdvice(err error) string {
 // repository holds the local commits and no half-done merge. The caller
 // holds the lock.
 func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
+	r.shareSSH(ctx, remote)
 	for attempt := 0; ; attempt++ {
 		err := r.c.Push(ctx, remote, ref)
 		var pe *git.PushError
@@ -240,6 +244,18 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 			return err
 		}
 	}
+}
+
+// shareSSH lets the repository's git processes share one ssh connection
+// to the remote when it is reached over ssh and the operator's ssh set-up
+// allows it (git.SSHShare): the pull before abra and the push after it
+// then cost one handshake instead of two.
+func (r *repo) shareSSH(ctx context.Context, remote string) {
+	if r.sshShared {
+		return
+	}
+	r.sshShared = true
+	r.c.Env = append(r.c.Env, r.e.ssh.Env(ctx, r.r, remote)...)
 }
 
 // recordPush notes a successful push.

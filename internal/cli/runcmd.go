@@ -58,6 +58,7 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 // wrap runs abra with operator sync around it and returns the exit status.
 func wrap(e *env, args []string) int {
 	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+	defer eng.Close()
 	plan, err := eng.Plan(args)
 	if err != nil {
 		return fail(e, err)
@@ -86,6 +87,7 @@ func wrap(e *env, args []string) int {
 	}
 	if !plan.Active {
 		// Nothing to do after abra: become abra.
+		eng.Close() // deferred calls do not run across exec
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
 		return fail(e, fmt.Errorf("cannot run abra (%s): %w", abraPath, err))
 	}
