@@ -44,8 +44,10 @@ func (c *Client) identFromFiles() (ident string, ok bool) {
 		}
 	}
 	// GIT_AUTHOR_NAME beats author.name, which beats user.name.
+	// A variable set to "" counts as set (git then refuses the empty
+	// name), which is why it is looked up, not just read.
 	pick := func(role, field string) string {
-		if v := c.getenv("GIT_" + strings.ToUpper(role+"_"+field)); v != "" {
+		if v, set := c.lookupEnv("GIT_" + strings.ToUpper(role+"_"+field)); set {
 			return withoutCrud(v)
 		}
 		if v := values[role+"."+field]; v != "" {
@@ -86,12 +88,17 @@ func (c *Client) userConfigFiles() ([]string, bool) {
 // getenv reads a variable as git will see it: the client's own Env first,
 // then opsync's environment.
 func (c *Client) getenv(name string) string {
+	v, _ := c.lookupEnv(name)
+	return v
+}
+
+func (c *Client) lookupEnv(name string) (string, bool) {
 	for i := len(c.Env) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(c.Env[i], "="); ok && k == name {
-			return v
+			return v, true
 		}
 	}
-	return os.Getenv(name)
+	return os.LookupEnv(name)
 }
 
 // withoutCrud trims a name or email the way git does before it uses it

@@ -45,6 +45,7 @@ func TestIdentFromFilesAgreesWithGit(t *testing.T) {
 		{name: "email guessed", global: "[user]\n\tname = Alice\n"},
 		{name: "config from the environment", global: "[user]\n\tname = Alice\n\temail = a@example.org\n",
 			env: []string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=user.name", "GIT_CONFIG_VALUE_0=Carol"}},
+		{name: "empty variable", global: "[user]\n\tname = Alice\n\temail = a@example.org\n", env: []string{"GIT_AUTHOR_NAME="}},
 		{name: "EMAIL variable", global: "[user]\n\tname = Alice\n", env: []string{"EMAIL=alice@example.org"}},
 	}
 	for _, tc := range cases {
