@@ -85,8 +85,10 @@ func wrap(e *env, args []string) int {
 		}
 		return exit
 	}
-	if !plan.Active {
-		// Nothing to do after abra: become abra.
+	if !plan.Active || !plan.Modifies {
+		// Nothing to do after abra (After only logs modifying commands):
+		// become abra, which saves keeping a process around it and makes
+		// a read-only command cost what abra alone costs, plus Before.
 		eng.Close() // deferred calls do not run across exec
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
 		return fail(e, fmt.Errorf("cannot run abra (%s): %w", abraPath, err))
