@@ -33,13 +33,11 @@ const (
 func (e *PullError) Error() string { return e.Err.Error() }
 func (e *PullError) Unwrap() error { return e.Err }
 
-// PullArgs builds the pull command opsync uses: always a merge (the
-// operator's pull.rebase is overridden), fast-forward when possible and a
-// merge commit otherwise (pull.ff=only is overridden too, or a diverged
-// branch could never sync), no editor, and no autostash (opsync never
-// stashes). extra goes before the repository argument.
-func PullArgs(remote, ref string, extra ...string) []string {
-	args := []string{"pull", "--no-rebase", "--ff", "--no-edit", "--no-autostash", "--no-stat", "--quiet"}
+// FetchArgs builds the first step of opsync's pull: fetch remote's ref
+// (FETCH_HEAD names it afterwards). extra goes before the repository
+// argument.
+func FetchArgs(remote, ref string, extra ...string) []string {
+	args := []string{"fetch", "--quiet"}
 	args = append(args, extra...)
 	if remote != "" {
 		args = append(args, remote)
@@ -50,11 +48,29 @@ func PullArgs(remote, ref string, extra ...string) []string {
 	return args
 }
 
-// Pull runs `git pull` (a merge) from remote's ref. On a merge conflict it
-// aborts the merge, so the repository is left exactly as it was, and
-// reports PullConflict.
+// MergeArgs is the second step: merge what was fetched, always a merge
+// (the operator's pull.rebase does not apply), fast-forward when possible
+// and a merge commit otherwise (merge.ff=only is overridden too, or a
+// diverged branch could never sync), no editor, and no autostash (opsync
+// never stashes; set through -c, which older gits ignore, since their merge
+// has no --no-autostash and never stashes).
+var MergeArgs = []string{"-c", "merge.autoStash=false", "merge", "--ff", "--no-edit", "--no-stat", "--quiet", "FETCH_HEAD"}
+
+// Pull does what `git pull --no-rebase` does, in its two steps: `git
+// fetch` of remote's ref, then `git merge FETCH_HEAD` — which is skipped
+// when the fetched commit is HEAD already, the usual case when nobody else
+// pushed since the operator's last command: `git pull` would start a merge
+// process only to say "Already up to date". On a merge conflict it aborts
+// the merge, so the repository is left exactly as it was, and reports
+// PullConflict.
 func (c *Client) Pull(ctx context.Context, r *Repo, remote, ref string, extra ...string) error {
-	_, err := c.Run(ctx, PullArgs(remote, ref, extra...)...)
+	_, err := c.Run(ctx, FetchArgs(remote, ref, extra...)...)
+	if err == nil && r != nil && r.fetchedIsHead() {
+		return nil
+	}
+	if err == nil {
+		_, err = c.Run(ctx, MergeArgs...)
+	}
 	if err == nil {
 		return nil
 	}
