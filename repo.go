@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -222,6 +223,10 @@ func (r *repo) pullAdvice(err error) string {
 	return ""
 }
 
+// retryPause bounds the random pause before the first retry of a rejected
+// push; it doubles with each further attempt.
+const retryPause = 100 * time.Millisecond
+
 // pushWithRetry pushes HEAD to the remote, never forcing. When someone
 // pushed first it pulls (a merge) and tries again, up to push_retries
 // times. A failed pull is aborted by pull itself, so on any error the
@@ -235,7 +240,16 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 		if err == nil || !errors.As(err, &pe) || pe.Kind != git.PushRejected || attempt >= r.settings.PushRetries {
 			return err
 		}
-		// Someone pushed first: merge their entries and try again.
+		// Someone pushed first: merge their entries and try again, after a
+		// random pause that grows with each attempt (up to 100, 200, 400, 800 ms,
+		// then 1 s), so that operators whose pushes keep colliding take turns
+		// instead of all pulling and pushing again in step.
+		pause := time.Duration(rand.Int64N(int64(min(retryPause<<attempt, time.Second))))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
 		if _, perr := r.pull(ctx); perr != nil {
 			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
 			if advice := r.pullAdvice(perr); advice != "" {
