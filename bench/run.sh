@@ -259,6 +259,11 @@ row_scale() {
   files=$(measure scale-modify --prepare "$bump $fl" --prepare "$bump $fs" -- \
     "env ABRA_DIR=$work/scale-large abra app deploy $app 1.2.0+1.1 -f" "env ABRA_DIR=$work/scale-small abra app deploy $app 1.2.0+1.1 -f")
   row -name "scale: \`abra app deploy\` at 2,000 apps/20,000 entries vs 10 apps/100 entries" -target 1.3 -git "$git_a" -git-baseline "$git_b" $files
+  # The same growth without opsync: how much of it is git's own.
+  hand_modify scale-hand-large "$work/scale-large/servers"
+  hand_modify scale-hand-small "$work/scale-small/servers"
+  files=$(measure scale-hand --prepare "$bump $fl" --prepare "$bump $fs" -- "$work/hand/scale-hand-large" "$work/hand/scale-hand-small")
+  row -name "scale, for comparison: the hand-typed sequence at 2,000 apps/20,000 entries vs 10 apps/100 entries" $files
 }
 
 row_status() {

@@ -234,7 +234,7 @@ func row(args []string) error {
 	if *gitA != "" || *gitB != "" {
 		gitCol = fmt.Sprintf("%s vs %s", orDash(*gitA), orDash(*gitB))
 	}
-	fmt.Printf("| %s | %s | %s | %+.1f ms | **%.2f×** | %s | %s | %s |\n", *name, ms(a), ms(b), (ma-mb)*1000, ratio, tgt, met, gitCol)
+	fmt.Printf("| %s | %s | %s | %+.1f ms | **%.3f×** | %s | %s | %s |\n", *name, ms(a), ms(b), (ma-mb)*1000, ratio, tgt, met, gitCol)
 	return nil
 }
 
