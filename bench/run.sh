@@ -48,7 +48,9 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/opsync-bench.XXXXXX")
 sshd_pid=""
 cleanup() {
-  if [ -n "$sshd_pid" ]; then kill "$sshd_pid" 2>/dev/null || true; wait "$sshd_pid" 2>/dev/null || true; fi
+  # The sshd helper of the ssh row (which runs in a subshell) writes its pid here.
+  [ -s "$work/sshd.pid" ] && sshd_pid=$(cat "$work/sshd.pid")
+  if [ -n "$sshd_pid" ]; then kill "$sshd_pid" 2>/dev/null || true; sleep 0.2; fi
   if [ "${KEEP:-}" = 1 ]; then echo "bench: files kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -303,7 +305,7 @@ row_concurrency() {
 #!/bin/bash
 # conc parallel|serial: every clone runs its $conc_each modifying commands on
 # its own app, the clones at the same time or one after the other; then
-# checks that every entry reached the remote.
+# counts the entries that reached the remote.
 set -u
 before=\$(git -C "$work/conc.git" rev-list --no-merges --count main)
 one() {
@@ -318,23 +320,22 @@ for i in \$(seq 1 $conc_clones); do
 done
 wait
 after=\$(git -C "$work/conc.git" rev-list --no-merges --count main)
-if [ \$((after - before)) != $((conc_clones * conc_each)) ]; then
-  echo "conc \$1: \$((after - before)) entries reached the remote, want $((conc_clones * conc_each))" >&2; exit 1
-fi
+# An entry whose push lost the race push_retries times stays committed in
+# its clone (exit 75; opsync sync pushes it later): counted, not an error.
+echo "\$1 \$((after - before)) $((conc_clones * conc_each))" >>"$work/conc.stats"
 EOF
   chmod +x "$work/hand/conc"
-  : >"$work/conc.err"
+  : >"$work/conc.err"; : >"$work/conc.stats"
   local saved_runs=$runs saved_rounds=$rounds saved_warmup=$warmup
   runs=$slow_runs rounds=1 warmup=0
   files=$(measure concurrency -- "$work/hand/conc parallel" "$work/hand/conc serial")
   runs=$saved_runs rounds=$saved_rounds warmup=$saved_warmup
   row -name "concurrency: $conc_clones clones × $conc_each \`abra app deploy\`, all clones at once vs one after the other" $files
-  local merges entries problems failed
+  local merges problems failed
   merges=$(git -C "$work/conc.git" rev-list --merges --count main)
-  entries=$(( $(git -C "$work/conc.git" rev-list --no-merges --count main) - 1 ))
   problems=$(grep -c '^opsync: \(warning\|error\)' "$work/conc.err" || true)
   failed=$(grep -c '^op[0-9]* run [0-9]* failed$' "$work/conc.err" || true)
-  note "concurrency: all $entries log entries reached the remote ($conc_clones × $conc_each per run, $((2 * slow_runs)) runs: checked after each run); the pushes that lost a race and were retried after a merging pull left $merges merge commits; commands that exited non-zero: $failed; opsync warnings or errors: $problems$( [ "$problems" = 0 ] || echo " (first: $(grep -m1 '^opsync: \(warning\|error\)' "$work/conc.err" | cut -c1-160))")."
+  note "concurrency: log entries that reached the remote, per run (mode, pushed, made): $(tr '\n' ';' <"$work/conc.stats" | sed 's/;$//; s/;/; /g'). An entry whose push lost the race more than push_retries (default 6) times in a row stays committed in its clone (exit 75, \`opsync sync\` pushes it). Merge commits left by pulls after rejected pushes: $merges. Commands that exited non-zero: $failed; opsync warnings or errors: $problems$( [ "$problems" = 0 ] || echo " (first: $(grep -m1 '^opsync: \(warning\|error\)' "$work/conc.err" | cut -c1-140))")."
 }
 
 row_ssh() {
@@ -346,6 +347,7 @@ row_ssh() {
   mkdir -p "$work/sshd"
   coproc SSHD { exec "$bt" sshd -dir "$work/sshd" -home "$HOME" -bin "$work/sshbin" opsync-bench 2>&1; }
   sshd_pid=$SSHD_PID
+  echo "$sshd_pid" >"$work/sshd.pid"
   local ready sshlog
   read -r ready sshlog <&"${SSHD[0]}" || { log "the test sshd did not start"; return 1; }
   export PATH="$work/sshbin:$PATH"
@@ -367,13 +369,16 @@ row_ssh() {
   "$bt" row -name "over ssh, sharing turned off (GIT_SSH_COMMAND=ssh) vs the hand-typed sequence" -a 2 -b 1 $files | tee -a "$rows" >&2
   note "ssh handshakes (sshd 'Accepted publickey' lines) for one command: opsync $((n1 - n0)), hand-typed $((n2 - n1)), opsync with GIT_SSH_COMMAND=ssh $((n3 - n2))."
   unset ABRA_DIR
-  kill "$sshd_pid"; wait "$sshd_pid" 2>/dev/null || true; sshd_pid=""
+  kill "$sshd_pid"; wait "$sshd_pid" 2>/dev/null || true; sshd_pid=""; : >"$work/sshd.pid"
 }
 
 # --- run ------------------------------------------------------------------
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 for r in startup cooldown pull modify lease scale status log concurrency ssh; do
-  if wants "$r"; then "row_$r"; fi
+  if wants "$r"; then
+    # A row that fails is reported as such; the others still run.
+    ( "row_$r" ) || skip "$r" "FAILED (see the messages above)"
+  fi
 done
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
