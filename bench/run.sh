@@ -63,6 +63,7 @@ log "building opsync (as go install builds it, and static with CGO_ENABLED=0), t
 mkdir -p "$work"/{bin,static,realbin,home,json,hand}
 go build -o "$work/bin/opsync" ./cmd/opsync
 CGO_ENABLED=0 go build -o "$work/static/opsync" ./cmd/opsync
+CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/static/opsync-stripped" ./cmd/opsync
 go build -o "$work/realbin/abra" ./internal/fakeabra/cmd/fake-abra
 go build -o "$work/benchtool" ./bench/benchtool
 ln -s opsync "$work/bin/abra"
@@ -168,8 +169,11 @@ row_startup() {
   files=$(measure startup-static -- "abra app ls" "$realabra app ls")
   row -name "the same, opsync built with CGO_ENABLED=0 (static)" -target 1.05 $files
   mv "$work/bin/opsync" "$work/bin/opsync.static" && mv "$work/bin/opsync.dynamic" "$work/bin/opsync" && rm "$work/bin/opsync.static"
-  files=$(measure version -- "opsync version" "$realabra --version")
+  files=$(measure version -- "opsync version" "$realabra --version" "$work/static/opsync version" "$work/static/opsync-stripped version")
   row -name "start-up alone: \`opsync version\` vs \`abra --version\` (stand-in)" $files
+  "$bt" row -name "start-up alone, static (CGO_ENABLED=0)" -a 2 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -name "start-up alone, static and stripped (-ldflags='-s -w')" -a 3 -b 1 $files | tee -a "$rows" >&2
+  note "binary sizes: opsync as go install builds it $(stat -c %s "$work/bin/opsync") bytes (dynamically linked: $(file -b "$work/bin/opsync" | grep -o 'dynamically linked' || echo no)), static $(stat -c %s "$work/static/opsync"), static and stripped $(stat -c %s "$work/static/opsync-stripped"); the stand-in abra $(stat -c %s "$realabra")."
   unset ABRA_DIR
 }
 
@@ -368,6 +372,15 @@ row_ssh() {
   row -name "over ssh: \`abra app deploy\` (one shared connection) vs the hand-typed sequence" -target 0.8 -git "$git_a" -git-baseline "$git_b" $files
   "$bt" row -name "over ssh, sharing turned off (GIT_SSH_COMMAND=ssh) vs the hand-typed sequence" -a 2 -b 1 $files | tee -a "$rows" >&2
   note "ssh handshakes (sshd 'Accepted publickey' lines) for one command: opsync $((n1 - n0)), hand-typed $((n2 - n1)), opsync with GIT_SSH_COMMAND=ssh $((n3 - n2))."
+  # What one handshake costs here: a new connection vs a session over an
+  # existing one (what opsync's push uses).
+  local sock="$work/sshd/bench-master"
+  ssh -o ControlMaster=yes -o ControlPath="$sock" -o ControlPersist=600 -f -N opsync-bench
+  files=$(measure ssh-handshake -- "ssh opsync-bench true" "ssh -o ControlPath=$sock opsync-bench true" "ssh -G opsync-bench" "ssh -o ControlPath=$sock -O check opsync-bench")
+  "$bt" row -name "for comparison: \`ssh host true\` (new connection) vs the same over a shared connection" $files | tee -a "$rows" >&2
+  "$bt" row -name "for comparison: \`ssh -G host\` (opsync's check) vs a session over a shared connection" -a 2 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -name "for comparison: \`ssh -O check\` (as cheap as opsync's \`-O exit\`) vs a session over a shared connection" -a 3 -b 1 $files | tee -a "$rows" >&2
+  ssh -o ControlPath="$sock" -O exit opsync-bench 2>/dev/null || true
   unset ABRA_DIR
   kill "$sshd_pid"; wait "$sshd_pid" 2>/dev/null || true; sshd_pid=""; : >"$work/sshd.pid"
 }
