@@ -42,14 +42,17 @@ type Options struct {
 	Host     string              // host name for Opsync-Operator; "" = os.Hostname
 	GitPath  string              // git program; "" = git from PATH
 	GitTrace func(args []string) // called before every git process (tests, benchmarks)
+	// ShareSSH lets a command's git processes share one ssh connection to
+	// an ssh remote (git.SSHShare), where the operator's own set-up allows
+	// it. The caller must then call Engine.Close when done, or the shared
+	// connection lingers (up to two minutes) after it exits.
+	ShareSSH bool
 }
 
-// Engine plans and carries out operator sync around abra commands. Call
-// Close when done with it: it ends the ssh connection its git processes
-// shared.
+// Engine plans and carries out operator sync around abra commands.
 type Engine struct {
 	o   Options
-	ssh *git.SSHShare
+	ssh *git.SSHShare // nil unless Options.ShareSSH
 }
 
 // New returns an Engine.
@@ -72,11 +75,16 @@ func New(o Options) *Engine {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	return &Engine{o: o, ssh: &git.SSHShare{}}
+	e := &Engine{o: o}
+	if o.ShareSSH {
+		e.ssh = &git.SSHShare{}
+	}
+	return e
 }
 
 // Close ends the ssh connection the engine's git processes shared, if they
-// shared one (see git.SSHShare), so that nothing of opsync's outlives it.
+// shared one (Options.ShareSSH), so that nothing of opsync's outlives it.
+// It does nothing otherwise.
 func (e *Engine) Close() { e.ssh.Close() }
 
 // Error is an error opsync reports instead of running abra, with the exit

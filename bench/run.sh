@@ -5,6 +5,7 @@
 #
 #   bench/run.sh            the full run (about 15 minutes on 2 cores)
 #   bench/run.sh --quick    a few runs of each, to check the script works
+#   bench/run.sh --out FILE   write the report to FILE
 #   bench/run.sh --only modify,ssh   only those rows (names: startup, cooldown,
 #                           pull, modify, lease, scale, status, log, concurrency, ssh)
 #   KEEP=1 bench/run.sh     keep the work directory
@@ -15,7 +16,7 @@
 # remotes are local bare repositories, or one reached over ssh.
 #
 # It prints a Markdown report (machine, then one table row per figure) and
-# writes it to bench/results-<date>.md unless --out says otherwise.
+# writes it to $TMPDIR/opsync-bench-<date>.md, or to --out FILE.
 # docs/benchmarks.md holds the results of a full run and explains them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +44,7 @@ if [ "$quick" = 1 ]; then
 else
   runs=40 rounds=4 warmup=3 slow_runs=3 conc_clones=8 conc_each=25
 fi
-[ -n "$out" ] || out="bench/results-$(date -u +%Y%m%d-%H%M).md"
+[ -n "$out" ] || out="${TMPDIR:-/tmp}/opsync-bench-$(date -u +%Y%m%d-%H%M).md"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/opsync-bench.XXXXXX")
 sshd_pid=""

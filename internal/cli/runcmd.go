@@ -57,7 +57,7 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 
 // wrap runs abra with operator sync around it and returns the exit status.
 func wrap(e *env, args []string) int {
-	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, ShareSSH: true})
 	defer eng.Close()
 	plan, err := eng.Plan(args)
 	if err != nil {
