@@ -5,7 +5,8 @@
 // The engine has three steps, and abra can call them around its own
 // commands as well as the opsync wrapper does around the abra program:
 //
-//	eng := opsync.New(opsync.Options{Version: version})
+//	eng := opsync.New(opsync.Options{Version: version, ShareSSH: true})
+//	defer eng.Close()                   // ends the shared ssh connection, if any
 //	plan, err := eng.Plan(os.Args[1:]) // no git, no abra: only reads files
 //	if err != nil { ... }               // a refused command line (*opsync.Error)
 //	if err := plan.Before(ctx); err != nil {

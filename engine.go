@@ -46,11 +46,17 @@ type Options struct {
 	// opsync's pulls pass to git (MergeDriverCommand of the opsync
 	// program); "" leaves env files to git's line merge.
 	MergeDriver string
+	// ShareSSH lets a command's git processes share one ssh connection to
+	// an ssh remote (git.SSHShare), where the operator's own set-up allows
+	// it. The caller must then call Engine.Close when done, or the shared
+	// connection lingers (up to two minutes) after it exits.
+	ShareSSH bool
 }
 
 // Engine plans and carries out operator sync around abra commands.
 type Engine struct {
-	o Options
+	o   Options
+	ssh *git.SSHShare // nil unless Options.ShareSSH
 }
 
 // New returns an Engine.
@@ -73,8 +79,17 @@ func New(o Options) *Engine {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	return &Engine{o: o}
+	e := &Engine{o: o}
+	if o.ShareSSH {
+		e.ssh = &git.SSHShare{}
+	}
+	return e
 }
+
+// Close ends the ssh connection the engine's git processes shared, if they
+// shared one (Options.ShareSSH), so that nothing of opsync's outlives it.
+// It does nothing otherwise.
+func (e *Engine) Close() { e.ssh.Close() }
 
 // Error is an error opsync reports instead of running abra, with the exit
 // status to end with.

@@ -281,7 +281,7 @@ func TestPlanCooldown(t *testing.T) {
 	if err := p.Before(context.Background()); err != nil {
 		t.Fatalf("Before: %v", err)
 	}
-	if n, seen := w.gitCount(); n == 0 || !slices.ContainsFunc(seen, func(a []string) bool { return a[0] == "pull" }) {
+	if n, seen := w.gitCount(); n == 0 || !slices.ContainsFunc(seen, func(a []string) bool { return a[0] == "fetch" }) {
 		t.Fatalf("the first Before did not pull: %q", seen)
 	}
 

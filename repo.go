@@ -39,6 +39,7 @@ type repo struct {
 	// onRetryConflict, when set, may resolve a conflict of the pull that
 	// retries a rejected push (see Plan.retryResolver).
 	onRetryConflict git.ConflictResolver
+	sshShared bool // the ssh connection sharing was decided
 }
 
 func (e *Engine) newRepo(r *git.Repo, s config.Settings) *repo {
@@ -254,6 +255,7 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 			"Make the directory writable (`ls -ld %s` shows its owner and mode), then run the command again", dir, dir)
 	}
 	before, _ := r.r.HeadCommit()
+	r.shareSSH(ctx, remote)
 	if !r.mergeReady {
 		r.c.MergeConfig, r.mergeReady = r.mergeConfig(ctx), true
 	}
@@ -331,6 +333,7 @@ func (r *repo) diskAdvice() string {
 // repository holds the local commits and no half-done merge. The caller
 // holds the lock.
 func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
+	r.shareSSH(ctx, remote)
 	for attempt := 0; ; attempt++ {
 		err := r.c.Push(ctx, remote, ref)
 		var pe *git.PushError
@@ -370,6 +373,18 @@ func pauseBeforeRetry(ctx context.Context, attempt int) error {
 	case <-time.After(d):
 		return nil
 	}
+}
+
+// shareSSH lets the repository's git processes share one ssh connection
+// to the remote when it is reached over ssh and the operator's ssh set-up
+// allows it (git.SSHShare): the pull before abra and the push after it
+// then cost one handshake instead of two.
+func (r *repo) shareSSH(ctx context.Context, remote string) {
+	if r.sshShared {
+		return
+	}
+	r.sshShared = true
+	r.c.Env = append(r.c.Env, r.e.ssh.Env(ctx, r.r, remote)...)
 }
 
 // recordPush notes a successful push.

@@ -60,7 +60,9 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 
 // wrap runs abra with operator sync around it and returns the exit status.
 func wrap(e *env, args []string) int {
-	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, MergeDriver: mergeDriverCommand()})
+	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv,
+		MergeDriver: mergeDriverCommand(), ShareSSH: true})
+	defer eng.Close()
 	plan, err := eng.Plan(args)
 	if err != nil {
 		return fail(e, err)
@@ -87,8 +89,11 @@ func wrap(e *env, args []string) int {
 		}
 		return exit
 	}
-	if !plan.Active {
-		// Nothing to do after abra: become abra.
+	if !plan.Active || !plan.Modifies {
+		// Nothing to do after abra (After only logs modifying commands):
+		// become abra, which saves keeping a process around it and makes
+		// a read-only command cost what abra alone costs, plus Before.
+		eng.Close() // deferred calls do not run across exec
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
 		return fail(e, fmt.Errorf("cannot run abra (%s): %w", abraPath, err))
 	}

@@ -32,7 +32,7 @@ const (
 	DefaultCooldown    = 5 * time.Minute
 	DefaultGitTimeout  = 60 * time.Second
 	DefaultLockTimeout = 2 * time.Minute
-	DefaultPushRetries = 3
+	DefaultPushRetries = 6
 	DefaultLeaseTTL    = 30 * time.Minute
 )
 
@@ -216,7 +216,7 @@ var settingKeys = map[string]string{
 	"cooldown":     "how long a successful pull spares read-only commands another (default 5m; 0 = always pull)",
 	"git_timeout":  "time limit for each git process (default 60s)",
 	"lock_timeout": "how long to wait for another opsync on the same repository (default 2m)",
-	"push_retries": "how often a rejected push is retried after a pull (default 3)",
+	"push_retries": "how often a rejected push is retried after a pull (default 6)",
 	"also_log":     "more abra commands to log like modifying ones, e.g. [app restart, app command]",
 	"abra_bin":     "path of the real abra program (default: the next abra on PATH)",
 	"lease":        "take a lease on the app on the remote before a modifying command (default false)",

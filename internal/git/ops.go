@@ -33,13 +33,11 @@ const (
 func (e *PullError) Error() string { return e.Err.Error() }
 func (e *PullError) Unwrap() error { return e.Err }
 
-// PullArgs builds the pull command opsync uses: always a merge (the
-// operator's pull.rebase is overridden), fast-forward when possible and a
-// merge commit otherwise (pull.ff=only is overridden too, or a diverged
-// branch could never sync), no editor, and no autostash (opsync never
-// stashes). extra goes before the repository argument.
-func PullArgs(remote, ref string, extra ...string) []string {
-	args := []string{"pull", "--no-rebase", "--ff", "--no-edit", "--no-autostash", "--no-stat", "--quiet"}
+// FetchArgs builds the first step of opsync's pull: fetch remote's ref
+// (FETCH_HEAD names it afterwards). extra goes before the repository
+// argument.
+func FetchArgs(remote, ref string, extra ...string) []string {
+	args := []string{"fetch", "--quiet"}
 	args = append(args, extra...)
 	if remote != "" {
 		args = append(args, remote)
@@ -50,9 +48,21 @@ func PullArgs(remote, ref string, extra ...string) []string {
 	return args
 }
 
-// Pull runs `git pull` (a merge) from remote's ref. On a merge conflict it
-// aborts the merge, so the repository is left exactly as it was, and
-// reports PullConflict.
+// MergeArgs is the second step: merge what was fetched, always a merge
+// (the operator's pull.rebase does not apply), fast-forward when possible
+// and a merge commit otherwise (merge.ff=only is overridden too, or a
+// diverged branch could never sync), no editor, and no autostash (opsync
+// never stashes; set through -c, which older gits ignore, since their merge
+// has no --no-autostash and never stashes).
+var MergeArgs = []string{"-c", "merge.autoStash=false", "merge", "--ff", "--no-edit", "--no-stat", "--quiet", "FETCH_HEAD"}
+
+// Pull does what `git pull --no-rebase` does, in its two steps: `git
+// fetch` of remote's ref, then `git merge FETCH_HEAD` — which is skipped
+// when the fetched commit is HEAD already, the usual case when nobody else
+// pushed since the operator's last command: `git pull` would start a merge
+// process only to say "Already up to date". On a merge conflict it aborts
+// the merge, so the repository is left exactly as it was, and reports
+// PullConflict.
 func (c *Client) Pull(ctx context.Context, r *Repo, remote, ref string, extra ...string) error {
 	return c.PullResolving(ctx, r, remote, ref, nil, extra...)
 }
@@ -65,17 +75,24 @@ type ConflictResolver func(ctx context.Context, files []string) (bool, error)
 
 // PullResolving is Pull, with a chance to resolve a conflicted merge
 // before it is aborted. The resolver's error is returned, wrapped in the
-// PullConflict error, after the merge is aborted.
+// PullConflict error, after the merge is aborted. The client's MergeConfig
+// (opsync's env merge driver) applies to the merge step.
 func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string, resolve ConflictResolver, extra ...string) error {
-	args := PullArgs(remote, ref, extra...)
-	if len(c.MergeConfig) > 0 {
-		pre := make([]string, 0, 2*len(c.MergeConfig)+len(args))
-		for _, kv := range c.MergeConfig {
-			pre = append(pre, "-c", kv)
-		}
-		args = append(pre, args...)
+	_, err := c.Run(ctx, FetchArgs(remote, ref, extra...)...)
+	if err == nil && r != nil && r.fetchedIsHead() {
+		return nil
 	}
-	_, err := c.Run(ctx, args...)
+	if err == nil {
+		args := MergeArgs
+		if len(c.MergeConfig) > 0 {
+			pre := make([]string, 0, 2*len(c.MergeConfig)+len(args))
+			for _, kv := range c.MergeConfig {
+				pre = append(pre, "-c", kv)
+			}
+			args = append(pre, args...)
+		}
+		_, err = c.Run(ctx, args...)
+	}
 	if err == nil {
 		return nil
 	}
@@ -244,7 +261,13 @@ func (c *Client) CommitOnly(ctx context.Context, message string, paths, untracke
 
 // Ident returns the operator's git identity, "Name <email>", the way git
 // will use it for the author of a commit; an error when it is not set.
+// When the identity is set explicitly in the environment or the config
+// files it is read from them (see identFromFiles); otherwise, and when
+// that is not certain, `git var GIT_AUTHOR_IDENT` decides.
 func (c *Client) Ident(ctx context.Context) (string, error) {
+	if id, ok := c.identFromFiles(); ok {
+		return id, nil
+	}
 	out, err := c.Run(ctx, "var", "GIT_AUTHOR_IDENT")
 	if err != nil {
 		return "", err

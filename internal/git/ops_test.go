@@ -200,13 +200,13 @@ func TestPullEmptyRemote(t *testing.T) {
 }
 
 func TestPullArgs(t *testing.T) {
-	got := git.PullArgs("origin", "refs/heads/main", "--depth=1")
-	want := []string{"pull", "--no-rebase", "--ff", "--no-edit", "--no-autostash", "--no-stat", "--quiet", "--depth=1", "origin", "refs/heads/main"}
+	got := git.FetchArgs("origin", "refs/heads/main", "--depth=1")
+	want := []string{"fetch", "--quiet", "--depth=1", "origin", "refs/heads/main"}
 	if !slices.Equal(got, want) {
-		t.Errorf("PullArgs = %q", got)
+		t.Errorf("FetchArgs = %q", got)
 	}
-	if got := git.PullArgs("", "refs/heads/main"); slices.Contains(got, "refs/heads/main") {
-		t.Errorf("PullArgs without a remote names a ref: %q", got)
+	if got := git.FetchArgs("", "refs/heads/main"); slices.Contains(got, "refs/heads/main") {
+		t.Errorf("FetchArgs without a remote names a ref: %q", got)
 	}
 }
 
@@ -424,5 +424,39 @@ func TestIdent(t *testing.T) {
 	run(t, dir, "config", "user.useConfigOnly", "true")
 	if got, err := c.Ident(ctx); err == nil {
 		t.Errorf("Ident without identity = %q, want an error", got)
+	}
+}
+
+// Pull runs git merge only when the fetched commit is not HEAD already.
+func TestPullMergesOnlyWhenNeeded(t *testing.T) {
+	tm := newTeam(t, nil)
+	pullCounting := func(dir string) []string {
+		t.Helper()
+		var seen []string
+		c := client(dir)
+		c.Trace = func(args []string) { seen = append(seen, args[0]) }
+		if err := c.Pull(ctx, findRepo(t, dir), "origin", "refs/heads/main"); err != nil {
+			t.Fatalf("Pull: %v", err)
+		}
+		return seen
+	}
+	if got := pullCounting(tm.bob); !slices.Equal(got, []string{"fetch"}) {
+		t.Errorf("nothing new: git %q, want only fetch", got)
+	}
+	id := commitFile(t, tm.alice, appEnv, "TYPE=app:1.1.0\n", "alice")
+	run(t, tm.alice, "push", "-q")
+	if got := pullCounting(tm.bob); !slices.Equal(got, []string{"fetch", "-c"}) {
+		t.Errorf("new commits: git %q, want fetch and merge", got)
+	}
+	if head(t, tm.bob) != id {
+		t.Errorf("bob's HEAD is not alice's commit")
+	}
+	// Bob ahead: the fetched commit is not HEAD, so merge runs (and does nothing).
+	ours := commitFile(t, tm.bob, "s1/b.example.org.env", "B=1\n", "bob")
+	if got := pullCounting(tm.bob); !slices.Equal(got, []string{"fetch", "-c"}) {
+		t.Errorf("local commits: git %q, want fetch and merge", got)
+	}
+	if head(t, tm.bob) != ours {
+		t.Errorf("HEAD moved although nothing was new")
 	}
 }

@@ -134,6 +134,42 @@ func (r *Repo) HeadCommit() (string, error) {
 	return r.ResolveRef("refs/heads/" + branch)
 }
 
+// fetchedIsHead reports whether what `git fetch` just fetched for merging
+// (the first line of FETCH_HEAD not marked not-for-merge) is the commit
+// HEAD is on, so that merging it would change nothing. FETCH_HEAD is
+// looked for in this work tree's git directory and the shared one; only
+// when every copy found names HEAD is the answer yes, so a stale copy can
+// only cause a merge that changes nothing, never skip one that is needed.
+func (r *Repo) fetchedIsHead() bool {
+	head, err := r.HeadCommit()
+	if err != nil || head == "" {
+		return false
+	}
+	found := false
+	for _, dir := range []string{r.GitDir, r.CommonDir} {
+		b, err := os.ReadFile(filepath.Join(dir, "FETCH_HEAD"))
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return false
+		}
+		id := ""
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.SplitN(line, "\t", 3)
+			if len(f) == 3 && f[1] == "" {
+				id = f[0]
+				break
+			}
+		}
+		if id != head {
+			return false
+		}
+		found = true
+	}
+	return found
+}
+
 // InProgress names an operation git has stopped in the middle of ("merge",
 // "rebase", "cherry-pick", "revert", "bisect"), or "" when there is none.
 // opsync must not pull or commit in such a state: the operator is resolving

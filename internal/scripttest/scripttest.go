@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,6 +57,7 @@ func Params(dir string) testscript.Params {
 			"signalbg":   cmdSignalBackground,
 			"sshd":       cmdSSHD,
 			"waitfor":    cmdWaitFor,
+			"sshlogins":  cmdSSHLogins,
 			"capture":    cmdCapture,
 			// operatorcmds.go
 			"holdlock":    cmdHoldLock,
@@ -396,4 +398,58 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no match of %s in %s", args[2], args[1])
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+// sshlogins ALIAS N
+//
+// Exactly N ssh connections logged in to the sshd of ALIAS since it started
+// or since the last sshlogins (each is one handshake), and every one of them
+// has ended: nothing is left connected once the command is over. It waits
+// up to 10 seconds for connections to end, since sshd logs that a moment
+// after the client has gone.
+func cmdSSHLogins(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sshlogins ALIAS N")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	logFile := ts.MkAbs(filepath.Join(".sshd-"+args[0], "sshd.log"))
+	seenFile := logFile + ".counted"
+	counted := map[string]bool{}
+	if b, err := os.ReadFile(seenFile); err == nil {
+		for _, p := range strings.Fields(string(b)) {
+			counted[p] = true
+		}
+	}
+	var fresh, open []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		b, err := os.ReadFile(logFile)
+		ts.Check(err)
+		ports, ended := sshtest.Logins(string(b))
+		fresh, open = nil, nil
+		for _, p := range ports {
+			if counted[p] {
+				continue
+			}
+			fresh = append(fresh, p)
+			if !ended[p] {
+				open = append(open, p)
+			}
+		}
+		if len(open) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	ts.Logf("ssh logins: %d (client ports %s), still connected: %d", len(fresh), strings.Join(fresh, " "), len(open))
+	all := fresh
+	for p := range counted {
+		all = append(all, p)
+	}
+	ts.Check(os.WriteFile(seenFile, []byte(strings.Join(all, " ")), 0o644))
+	if len(fresh) != want {
+		ts.Fatalf("%d ssh logins, want %d", len(fresh), want)
+	}
+	if len(open) > 0 {
+		ts.Fatalf("%d ssh connection(s) still open 10s after the command ended (client ports %s)", len(open), strings.Join(open, " "))
+	}
 }

@@ -350,3 +350,40 @@ func toolsWithoutGit(dir string) (string, error) {
 	}
 	return dir, nil
 }
+
+// LogFile is the path of sshd's log (LogLevel VERBOSE).
+func (s *Server) LogFile() string { return s.log }
+
+// Logins reads an sshd log written at LogLevel VERBOSE: every accepted
+// login (one per ssh connection that authenticated, so one per handshake)
+// by its client port, and whether that connection has ended.
+func Logins(log string) (ports []string, ended map[string]bool) {
+	ended = map[string]bool{}
+	for _, line := range strings.Split(log, "\n") {
+		port := portOf(line)
+		if port == "" {
+			continue
+		}
+		switch {
+		case strings.Contains(line, "Accepted publickey for "):
+			ports = append(ports, port)
+		case strings.Contains(line, "Disconnected from "), strings.Contains(line, "Connection closed by "),
+			strings.Contains(line, "Connection reset by "), strings.Contains(line, "Received disconnect from "):
+			ended[port] = true
+		}
+	}
+	return ports, ended
+}
+
+// portOf finds "port N" in an sshd log line.
+func portOf(line string) string {
+	_, rest, ok := strings.Cut(line, " port ")
+	if !ok {
+		return ""
+	}
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	return rest[:end]
+}
