@@ -153,12 +153,19 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 		out.NotLogged = true
 		return false
 	}
-	st, err := r.c.Status(ctx)
-	if err != nil {
-		p.e.say("error: the log entry for `%s` was not committed: %v", p.Line, err)
-		out.NotLogged = true
-		return false
+	// git status runs alongside the commits: it only reads (no optional
+	// index refresh), and it is needed only for the warning about the
+	// repository's other changes, from which the entries' paths are left
+	// out whatever moment it saw.
+	type statusResult struct {
+		st  *git.Status
+		err error
 	}
+	status := make(chan statusResult, 1)
+	go func() {
+		st, err := r.c.Status(ctx)
+		status <- statusResult{st, err}
+	}()
 	committed := false
 	var ours []string
 	for _, t := range p.Targets {
@@ -167,8 +174,7 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 		}
 		ours = append(ours, t.rel...)
 		entry := p.entry(t, abraExit, took)
-		paths, untracked := commitPaths(r, st, t.rel)
-		if err := r.c.CommitOnly(ctx, oplog.Format(entry), paths, untracked); err != nil {
+		if err := r.c.CommitOnly(ctx, oplog.Format(entry), t.rel, t.newPaths()); err != nil {
 			p.e.say("error: the log entry for `%s` could not be committed in %s:\n%s\n%s", p.Line, r.name(), err, commitAdvice(err, t))
 			out.NotLogged = true
 			out.Entries = append(out.Entries, Logged{Entry: entry, Repo: r.r.WorkTree})
@@ -182,27 +188,27 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 		out.Entries = append(out.Entries, Logged{Entry: entry, Repo: r.r.WorkTree, Commit: id})
 		committed = true
 	}
-	p.warnOtherChanges(r, st, ours)
+	if res := <-status; res.err == nil {
+		p.warnOtherChanges(r, res.st, ours)
+	} else {
+		p.e.say("warning: cannot list the other changes in %s: %v", r.name(), res.err)
+	}
 	return committed
 }
 
-// commitPaths sorts the entry's paths for CommitOnly: those to commit, and
-// among them those git does not know yet. A path that is neither on disk
-// nor known to git (an app new that failed) is left out.
-func commitPaths(r *repo, st *git.Status, rel []string) (paths, untracked []string) {
-	for _, p := range rel {
-		e, known := st.Lookup(p)
-		_, statErr := os.Lstat(r.r.WorkTree + "/" + p)
-		onDisk := statErr == nil
-		switch {
-		case known && e.Untracked:
-			paths = append(paths, p)
-			untracked = append(untracked, p)
-		case known || onDisk:
-			paths = append(paths, p)
+// newPaths are the entry's paths that abra created: absent before it ran
+// (or found only afterwards, app new at its prompts), on disk now.
+func (t *Target) newPaths() []string {
+	var out []string
+	for _, rel := range t.rel {
+		if t.absentKnown && !slices.Contains(t.absentBefore, rel) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(t.repo.r.WorkTree, filepath.FromSlash(rel))); err == nil {
+			out = append(out, rel)
 		}
 	}
-	return paths, untracked
+	return out
 }
 
 func commitAdvice(err error, t *Target) string {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"coopcloud.tech/opsync/internal/abra"
@@ -76,6 +78,7 @@ func (p *Plan) Before(ctx context.Context) (err error) {
 		p.startHeartbeats()
 	}
 	p.recordVersionsBefore()
+	p.recordAbsentBefore()
 	if p.detectNew {
 		files, err := p.layout.EnvFiles()
 		if err != nil {
@@ -193,4 +196,17 @@ func firstLine(s string) string {
 		}
 	}
 	return ""
+}
+
+// recordAbsentBefore notes which of the targets' env files are not on disk
+// before abra runs: the ones it creates are new to git.
+func (p *Plan) recordAbsentBefore() {
+	for _, t := range p.Targets {
+		t.absentKnown = true
+		for _, rel := range t.rel {
+			if _, err := os.Lstat(filepath.Join(t.repo.r.WorkTree, filepath.FromSlash(rel))); err != nil {
+				t.absentBefore = append(t.absentBefore, rel)
+			}
+		}
+	}
 }

@@ -150,6 +150,13 @@ type Target struct {
 	MovedTo   string
 	MovedFrom string
 
+	// absentBefore are the rel paths that were not on disk before abra ran
+	// (app new, the new side of a move): After adds them before its commit
+	// (git commit --only takes only paths git knows) instead of learning
+	// it from a refused commit.
+	absentBefore []string
+	absentKnown  bool // absentBefore was recorded (not for files found after abra)
+
 	// For the retry-pull resolution (resolve.go): the version variables
 	// of the env file before abra ran and after, and the entry committed.
 	versionsBefore, versionsAfter map[string]string

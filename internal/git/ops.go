@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -242,21 +245,67 @@ func lostRace(s string) bool {
 // CommitOnly commits exactly paths with `git commit --only` semantics: the
 // working-tree content of those paths (new, changed or deleted) and nothing
 // else. Other staged and unstaged changes stay as they were, staged or not.
-// untracked lists the paths among them that git does not know yet; they
-// are added first, since --only takes only known paths. With no paths the
-// commit is empty, which still makes a log entry.
-func (c *Client) CommitOnly(ctx context.Context, message string, paths, untracked []string) error {
-	if len(untracked) > 0 {
-		if _, err := c.Run(ctx, append([]string{"add", "--"}, untracked...)...); err != nil {
+// With no paths the commit is empty, which still makes a log entry.
+//
+// --only takes only paths git knows: the paths in fresh, which the caller
+// believes git does not know yet (a new env file: app new, the new side of
+// a move), are added first. One git process does in the usual case (the
+// env file is tracked). When git still names a path it does not know, a
+// path on disk is added (a file created by hand and never committed) and
+// a path that is nowhere (a command that failed before writing it) is left
+// out, and the commit is tried once more.
+func (c *Client) CommitOnly(ctx context.Context, message string, paths, fresh []string) error {
+	if len(fresh) > 0 {
+		if _, err := c.Run(ctx, append([]string{"add", "--"}, fresh...)...); err != nil {
 			return err
 		}
 	}
+	err := c.commitOnly(ctx, message, paths)
+	unknown := unknownPathspecs(err)
+	if len(unknown) == 0 {
+		return err
+	}
+	var add, keep []string
+	for _, p := range paths {
+		switch _, statErr := os.Lstat(filepath.Join(c.Dir, filepath.FromSlash(p))); {
+		case !slices.Contains(unknown, p):
+			keep = append(keep, p)
+		case statErr == nil:
+			add = append(add, p)
+			keep = append(keep, p)
+		}
+	}
+	if len(add) > 0 {
+		if _, aerr := c.Run(ctx, append([]string{"add", "--"}, add...)...); aerr != nil {
+			return aerr
+		}
+	}
+	return c.commitOnly(ctx, message, keep)
+}
+
+func (c *Client) commitOnly(ctx context.Context, message string, paths []string) error {
 	args := []string{"commit", "--only", "--allow-empty", "--cleanup=verbatim", "-F", "-"}
 	if len(paths) > 0 {
 		args = append(append(args, "--"), paths...)
 	}
 	_, err := c.RunCmd(ctx, Cmd{Args: args, Stdin: strings.NewReader(message)})
 	return err
+}
+
+// unknownPathspecs reads "error: pathspec 'X' did not match any file(s)
+// known to git" lines: the paths a commit was refused for.
+func unknownPathspecs(err error) []string {
+	var out []string
+	for _, l := range strings.Split(StderrOf(err), "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(l), "error: pathspec '")
+		if !ok {
+			continue
+		}
+		if p, _, ok := strings.Cut(rest, "' did not match any file(s) known to git"); ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Ident returns the operator's git identity, "Name <email>", the way git

@@ -335,31 +335,35 @@ func TestCommitOnly(t *testing.T) {
 	tests := []struct {
 		name             string
 		change           func(t *testing.T, dir string)
-		paths, untracked []string
-		want             []string
+		paths []string
+		want  []string
 	}{
 		{"modified", func(t *testing.T, dir string) {
 			write(t, filepath.Join(dir, "s1/app.env"), "V=2\n")
-		}, []string{"s1/app.env"}, nil, []string{"M s1/app.env"}},
+		}, []string{"s1/app.env"}, []string{"M s1/app.env"}},
 		{"new untracked file", func(t *testing.T, dir string) {
 			write(t, filepath.Join(dir, "s2/new.example.org.env"), "NEW=1\n")
-		}, []string{"s2/new.example.org.env"}, []string{"s2/new.example.org.env"}, []string{"A s2/new.example.org.env"}},
+		}, []string{"s2/new.example.org.env"}, []string{"A s2/new.example.org.env"}},
 		{"deleted", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, "s1/gone.env"))
-		}, []string{"s1/gone.env"}, nil, []string{"D s1/gone.env"}},
+		}, []string{"s1/gone.env"}, []string{"D s1/gone.env"}},
+		{"new file next to a path that is nowhere (a failed app new)", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "s2/new.example.org.env"), "NEW=1\n")
+		}, []string{"s2/never.example.org.env", "s2/new.example.org.env"}, []string{"A s2/new.example.org.env"}},
+		{"a path that is nowhere: an empty entry", func(t *testing.T, dir string) {}, []string{"s2/never.example.org.env"}, nil},
 		{"renamed (app move)", func(t *testing.T, dir string) {
 			write(t, filepath.Join(dir, "s2/app.env"), "V=1\n")
 			os.Remove(filepath.Join(dir, "s1/app.env"))
-		}, []string{"s1/app.env", "s2/app.env"}, []string{"s2/app.env"}, []string{"R100 s1/app.env s2/app.env"}},
-		{"unchanged file", func(t *testing.T, dir string) {}, []string{"s1/app.env"}, nil, nil},
-		{"no paths", func(t *testing.T, dir string) {}, nil, nil, nil},
+		}, []string{"s1/app.env", "s2/app.env"}, []string{"R100 s1/app.env s2/app.env"}},
+		{"unchanged file", func(t *testing.T, dir string) {}, []string{"s1/app.env"}, nil},
+		{"no paths", func(t *testing.T, dir string) {}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := commitWorld(t)
 			before := head(t, dir)
 			tt.change(t, dir)
-			if err := client(dir).CommitOnly(ctx, msg, tt.paths, tt.untracked); err != nil {
+			if err := client(dir).CommitOnly(ctx, msg, tt.paths, nil); err != nil {
 				t.Fatalf("CommitOnly: %v", err)
 			}
 			if got := parents(t, dir); !reflect.DeepEqual(got, []string{before}) {
@@ -389,7 +393,7 @@ func TestCommitOnlyIgnoredFile(t *testing.T) {
 	dir := newRepo(t, map[string]string{".gitignore": "*.env\n"})
 	write(t, filepath.Join(dir, "s1/app.env"), "V=1\n")
 	before := head(t, dir)
-	err := client(dir).CommitOnly(ctx, "msg\n", []string{"s1/app.env"}, []string{"s1/app.env"})
+	err := client(dir).CommitOnly(ctx, "msg\n", []string{"s1/app.env"}, nil)
 	if err == nil {
 		t.Fatal("CommitOnly of an ignored file succeeded")
 	}
