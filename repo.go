@@ -39,7 +39,7 @@ type repo struct {
 	// onRetryConflict, when set, may resolve a conflict of the pull that
 	// retries a rejected push (see Plan.retryResolver).
 	onRetryConflict git.ConflictResolver
-	sshShared bool // the ssh connection sharing was decided
+	sshShared       bool // the ssh connection sharing was decided
 }
 
 func (e *Engine) newRepo(r *git.Repo, s config.Settings) *repo {

@@ -333,10 +333,10 @@ func changes(t *testing.T, dir string) []string {
 func TestCommitOnly(t *testing.T) {
 	msg := "abra app deploy foo.example.org\n\nexit 0\n\n# not a comment: kept verbatim\nOpsync-Command: app deploy\n"
 	tests := []struct {
-		name             string
-		change           func(t *testing.T, dir string)
-		paths []string
-		want  []string
+		name   string
+		change func(t *testing.T, dir string)
+		paths  []string
+		want   []string
 	}{
 		{"modified", func(t *testing.T, dir string) {
 			write(t, filepath.Join(dir, "s1/app.env"), "V=2\n")
