@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"coopcloud.tech/opsync/internal/proc"
 )
 
 // Script commands and conditions for injected faults: processes killed at
@@ -39,11 +39,11 @@ func cmdKillBackground(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for _, c := range ts.BackgroundCmds() {
 		pid := c.Process.Pid
-		if !alive(pid) {
+		if !proc.Alive(pid) {
 			continue // already over (ProcessState is testscript's to write)
 		}
 		if !tree {
-			below := descendants(pid)
+			below := proc.Descendants(pid)
 			ts.Check(c.Process.Signal(syscall.SIGKILL))
 			orphansMu.Lock()
 			orphans[ts] = append(orphans[ts], below...)
@@ -54,7 +54,7 @@ func cmdKillBackground(ts *testscript.TestScript, neg bool, args []string) {
 		stopped := map[int]bool{}
 		for {
 			fresh := 0
-			for _, p := range append([]int{pid}, descendants(pid)...) {
+			for _, p := range append([]int{pid}, proc.Descendants(pid)...) {
 				if !stopped[p] {
 					syscall.Kill(p, syscall.SIGSTOP)
 					stopped[p] = true
@@ -93,65 +93,13 @@ func cmdWaitOrphans(ts *testscript.TestScript, neg bool, args []string) {
 func waitGone(ts *testscript.TestScript, pids []int) {
 	deadline := time.Now().Add(60 * time.Second)
 	for _, p := range pids {
-		for alive(p) {
+		for proc.Alive(p) {
 			if time.Now().After(deadline) {
 				ts.Fatalf("process %d is still running after 60s", p)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-}
-
-// alive reports whether a process exists and has not exited (a zombie
-// has: init may be slow to reap it, or not reap it at all in a container).
-func alive(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	f := strings.Fields(s[i+1:])
-	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
-}
-
-// descendants lists the processes below pid, read from /proc/*/stat.
-func descendants(pid int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	children := map[int][]int{}
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 2 {
-			continue
-		}
-		if ppid, err := strconv.Atoi(f[1]); err == nil {
-			children[ppid] = append(children[ppid], p)
-		}
-	}
-	var out []int
-	for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
-		for _, c := range children[queue[0]] {
-			out = append(out, c)
-			queue = append(queue, c)
-		}
-	}
-	return out
 }
 
 // mounttmpfs DIR SIZE
