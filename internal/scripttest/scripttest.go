@@ -8,14 +8,12 @@ package scripttest
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/cli"
 	"coopcloud.tech/opsync/internal/fakeabra"
+	"coopcloud.tech/opsync/internal/hang"
 	"coopcloud.tech/opsync/internal/sshtest"
 )
 
@@ -204,30 +203,10 @@ func cmdHangServer(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: hangserver VAR")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := hang.Listen()
 	ts.Check(err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	ts.Defer(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	ts.Setenv(args[0], ln.Addr().String())
+	ts.Defer(stop)
+	ts.Setenv(args[0], addr)
 }
 
 // endsnl FILE: the file ends with a newline (negate for "does not").
