@@ -290,10 +290,14 @@ func (p *Plan) push(ctx context.Context, r *repo, out *Outcome) {
 	if err != nil {
 		out.NotPushed = true
 		ids := p.commitsIn(r, out)
-		p.e.say("warning: the log entry for `%s` is committed in %s (%s) but NOT pushed:\n%s\n"+
+		why := ""
+		if advice := r.remoteAdvice(err); advice != "" {
+			why = advice + "\n"
+		}
+		p.e.say("warning: the log entry for `%s` is committed in %s (%s) but NOT pushed:\n%s\n%s"+
 			"Nothing is lost: the entry stays in the local repository, which is clean. "+
 			"When the problem is fixed, run `opsync sync` to push it.",
-			p.Line, r.name(), ids, indentErr(err))
+			p.Line, r.name(), ids, indentErr(err), why)
 		return
 	}
 	now := p.e.o.Now()

@@ -111,8 +111,12 @@ func (p *Plan) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
 	case errors.As(err, &he):
 		return nil, p.heldRefusal(t, he)
 	case err != nil:
-		return nil, refuse(ExitSyncFailed, "could not take the lease on %s at %s, so abra was not run:\n%s\n"+
-			"To run it without a lease, add --no-lease (teammates are then not told).", t.App, r.target(), git.Indent(err.Error()))
+		advice := r.remoteAdvice(err)
+		if advice != "" {
+			advice += "\n"
+		}
+		return nil, refuse(ExitSyncFailed, "could not take the lease on %s at %s, so abra was not run:\n%s\n%s"+
+			"To run it without a lease, add --no-lease (teammates are then not told).", t.App, r.target(), git.Indent(err.Error()), advice)
 	}
 	return &heldLease{r: r, held: h}, nil
 }

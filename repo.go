@@ -276,6 +276,13 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	return pullResult{changed: before != after, before: before, after: after}, nil
 }
 
+// remoteAdvice explains, from git's message, why the remote could not be
+// used and what to do; "" when git's message names no trouble with the
+// remote.
+func (r *repo) remoteAdvice(err error) string {
+	return git.ClassifyRemote(git.StderrOf(err)).Advice("The remote " + r.remote)
+}
+
 // pullAdvice explains a failed pull and what the operator can do.
 func (r *repo) pullAdvice(err error) string {
 	var pe *git.PullError
@@ -299,8 +306,8 @@ func (r *repo) pullAdvice(err error) string {
 		return fmt.Sprintf("Uncommitted edits in %s touch files the pull would change. Commit them (or move them aside) "+
 			"yourself; opsync never stashes or overwrites your edits.", r.name())
 	case git.PullUnreachable:
-		return fmt.Sprintf("The remote %s could not be reached or refused access. Check the network and your ssh "+
-			"key or credentials (`git -C %s fetch %s` shows the same error).", r.remote, r.r.WorkTree, r.remote)
+		return fmt.Sprintf("%s (`git -C %s fetch %s` shows the same error.)",
+			r.remoteAdvice(err), r.r.WorkTree, r.remote)
 	case git.PullTimeout:
 		return fmt.Sprintf("The remote %s did not answer in time (operator_sync: git_timeout is %s).", r.remote, r.settings.GitTimeout)
 	}

@@ -130,7 +130,7 @@ func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string,
 	case strings.Contains(stderr, "would be overwritten by merge"),
 		strings.Contains(stderr, "untracked working tree files would be"):
 		return &PullError{Kind: PullLocalEdits, Err: err}
-	case isUnreachable(stderr):
+	case ClassifyRemote(stderr) != RemoteFine:
 		return &PullError{Kind: PullUnreachable, Err: err}
 	}
 	return &PullError{Kind: PullOther, Err: err}
@@ -151,28 +151,6 @@ func conflictFiles(ge *Error) []string {
 		}
 	}
 	return out
-}
-
-func isUnreachable(stderr string) bool {
-	for _, s := range []string{
-		"Could not read from remote repository",
-		"unable to access",
-		"Connection refused",
-		"Could not resolve host",
-		"does not appear to be a git repository",
-		"Connection timed out",
-		"No route to host",
-		"Permission denied (", // ssh: "Permission denied (publickey)." — not a local file's mode
-		"Permission denied, please try again",
-		"Host key verification failed",
-		"repository not found",
-		"Repository not found",
-	} {
-		if strings.Contains(stderr, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // abortMergeIfAny undoes a merge git stopped in: `git merge --abort` puts the
@@ -231,7 +209,7 @@ func (c *Client) Push(ctx context.Context, remote, ref string) error {
 		kind = PushDeclined
 	case strings.Contains(out, "[rejected]") || strings.Contains(stderr, "[rejected]"):
 		kind = PushRejected
-	case isUnreachable(stderr):
+	case ClassifyRemote(stderr) != RemoteFine:
 		kind = PushUnreachable
 	}
 	return &PushError{Kind: kind, Err: err}

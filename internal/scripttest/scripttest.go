@@ -21,6 +21,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/cli"
 	"coopcloud.tech/opsync/internal/fakeabra"
+	"coopcloud.tech/opsync/internal/githttp"
 	"coopcloud.tech/opsync/internal/hang"
 	"coopcloud.tech/opsync/internal/sshtest"
 )
@@ -55,6 +56,7 @@ func Params(dir string) testscript.Params {
 			"sleep":      cmdSleep,
 			"signalbg":   cmdSignalBackground,
 			"sshd":       cmdSSHD,
+			"forge":      cmdForge,
 			"waitfor":    cmdWaitFor,
 			"sshlogins":  cmdSSHLogins,
 			"capture":    cmdCapture,
@@ -341,6 +343,30 @@ func cmdSSHD(ts *testscript.TestScript, neg bool, args []string) {
 	if path := ts.Getenv("PATH"); !strings.HasPrefix(path, bin+string(filepath.ListSeparator)) {
 		ts.Setenv("PATH", bin+string(filepath.ListSeparator)+path)
 	}
+}
+
+// forge VAR ROOT USER:PASSWORD...
+//
+// Serves the bare repositories below ROOT over git's smart HTTP protocol
+// (git http-backend) on 127.0.0.1, as a forge serves a private repository:
+// every request needs HTTP basic authentication as one of the users given.
+// Sets VAR to host:port. The server stops when the script ends.
+func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: forge VAR ROOT USER:PASSWORD...")
+	}
+	users := map[string]string{}
+	for _, up := range args[2:] {
+		u, p, ok := strings.Cut(up, ":")
+		if !ok {
+			ts.Fatalf("forge: %q is not USER:PASSWORD", up)
+		}
+		users[u] = p
+	}
+	s, err := githttp.Start(ts.MkAbs(args[1]), users)
+	ts.Check(err)
+	ts.Defer(s.Stop)
+	ts.Setenv(args[0], strings.TrimPrefix(s.URL, "http://"))
 }
 
 // waitfor FILE [REGEXP]: wait (up to 30s) until FILE exists and, if given,

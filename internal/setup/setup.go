@@ -851,8 +851,11 @@ func (r *run) lsRemote(ctx context.Context) (*remoteState, error) {
 		if errors.Is(err, git.ErrNotInstalled) {
 			return nil, &Error{Msg: err.Error()}
 		}
-		return nil, refuse("cannot reach the remote %s, so nothing was changed. Check the URL and your access to it "+
-			"(for ssh: that `ssh HOST` works; for https: your credential helper or token):\n%v", r.redactedURL(), err)
+		advice := git.ClassifyRemote(git.StderrOf(err)).Advice("The remote")
+		if advice == "" {
+			advice = "Check the URL and your access to it (for ssh: that `ssh HOST` works; for https: your credential helper or token)."
+		}
+		return nil, refuse("could not read the remote %s, so nothing was changed:\n%v\n%s", r.redactedURL(), err, advice)
 	}
 	rs := &remoteState{heads: map[string]string{}}
 	for _, line := range strings.Split(out, "\n") {
