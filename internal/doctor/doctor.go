@@ -341,7 +341,7 @@ func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Confi
 	case err != nil:
 		d.add(Check{Name: "remote", Repository: name, Status: Fail,
 			Detail: fmt.Sprintf("%s cannot be reached: %s", where, strings.TrimSpace(git.StderrOf(err)+"\n"+errText(err))),
-			Fix:    remoteFix(git.StderrOf(err), r.WorkTree)})
+			Fix:    git.ConnectAdvice(git.StderrOf(err), "The remote") + " Until then, --no-operator-sync runs abra without syncing."})
 	case strings.TrimSpace(out) == "":
 		d.add(Check{Name: "remote", Repository: name, Status: OK,
 			Detail: fmt.Sprintf("%s answers; it has no branch %s yet (the next push creates it)", where, branch)})
@@ -444,15 +444,4 @@ func Failed(checks []Check) bool {
 		}
 	}
 	return false
-}
-
-// remoteFix says what to do about a remote that failed to answer, from what
-// git said.
-func remoteFix(stderr, workTree string) string {
-	fix := git.ClassifyRemote(stderr).Advice("The remote")
-	if fix == "" {
-		fix = fmt.Sprintf("Check the URL (`git -C %s remote -v`), your network and your access (for ssh: `ssh HOST` works; "+
-			"for https: your credential helper).", workTree)
-	}
-	return fix + " Until then, --no-operator-sync runs abra without syncing."
 }

@@ -97,3 +97,14 @@ func (p RemoteProblem) Advice(where string) string {
 	}
 	return ""
 }
+
+// ConnectAdvice is Advice for a command whose only job was to talk to the
+// remote (ls-remote, a reachability check): when git's message names no
+// known trouble, it still says what to check.
+func ConnectAdvice(stderr, where string) string {
+	if advice := ClassifyRemote(stderr).Advice(where); advice != "" {
+		return advice
+	}
+	return fmt.Sprintf("Check %s's URL (`git remote -v` shows it), your network and your access to it "+
+		"(for ssh: that `ssh HOST` works; for https: your credential helper or token).", strings.ToLower(where[:1])+where[1:])
+}

@@ -43,10 +43,12 @@ func TestClassifyRemoteReal(t *testing.T) {
 			if err == nil {
 				t.Fatalf("ls-remote %s succeeded", tc.url)
 			}
-			if got := git.ClassifyRemote(git.StderrOf(err)); got != tc.want {
-				t.Fatalf("ClassifyRemote(%q) = %d, want %d", git.StderrOf(err), got, tc.want)
+			stderr := git.StderrOf(err)
+			got := git.ClassifyRemote(stderr)
+			if got != tc.want {
+				t.Fatalf("ClassifyRemote(%q) = %d, want %d", stderr, got, tc.want)
 			}
-			if git.ClassifyRemote(git.StderrOf(err)).Advice("origin") == "" {
+			if got.Advice("origin") == "" {
 				t.Fatal("no advice")
 			}
 		})
@@ -81,6 +83,11 @@ func TestClassifyRemoteMessages(t *testing.T) {
 	} {
 		if got := git.ClassifyRemote(tc.stderr); got != tc.want {
 			t.Errorf("ClassifyRemote(%q) = %d, want %d", tc.stderr, got, tc.want)
+		}
+		if tc.want == git.RemoteFine {
+			if got := git.ConnectAdvice(tc.stderr, "The remote"); !strings.HasPrefix(got, "Check the remote's URL") {
+				t.Errorf("ConnectAdvice(%q) = %q, want the general checks", tc.stderr, got)
+			}
 		}
 	}
 }

@@ -851,11 +851,8 @@ func (r *run) lsRemote(ctx context.Context) (*remoteState, error) {
 		if errors.Is(err, git.ErrNotInstalled) {
 			return nil, &Error{Msg: err.Error()}
 		}
-		advice := git.ClassifyRemote(git.StderrOf(err)).Advice("The remote")
-		if advice == "" {
-			advice = "Check the URL and your access to it (for ssh: that `ssh HOST` works; for https: your credential helper or token)."
-		}
-		return nil, refuse("could not read the remote %s, so nothing was changed:\n%v\n%s", r.redactedURL(), err, advice)
+		return nil, refuse("could not read the remote %s, so nothing was changed:\n%v\n%s",
+			r.redactedURL(), err, git.ConnectAdvice(git.StderrOf(err), "The remote"))
 	}
 	rs := &remoteState{heads: map[string]string{}}
 	for _, line := range strings.Split(out, "\n") {
