@@ -93,11 +93,13 @@ func Indent(s string) string {
 }
 
 // scrubbed are variables that would point git at another repository or
-// index than the one opsync means; an operator may have them set for their
-// own work.
+// index than the one opsync means, or make git read paths as patterns
+// (opsync sets GIT_LITERAL_PATHSPECS itself); an operator may have them set
+// for their own work.
 var scrubbed = []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
 	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
-	"GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "LC_ALL", "LANG", "LANGUAGE"}
+	"GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "LC_ALL", "LANG", "LANGUAGE",
+	"GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"}
 
 func (c *Client) environ() []string {
 	env := make([]string, 0, len(os.Environ())+len(c.Env)+3)
@@ -117,8 +119,11 @@ func (c *Client) environ() []string {
 	// C locale: git's messages are parsed in a few places (push rejections,
 	// missing remote refs). Prompts off: git must never wait for a password
 	// on a terminal nobody watches; the operator's credential helpers and
-	// ssh agent still work.
-	env = append(env, "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
+	// ssh agent still work. Literal pathspecs: every path opsync gives git
+	// is a file name, never a pattern — an app named ":!x" must not become
+	// the exclude pathspec ":!x.env" (nothing opsync runs relies on
+	// pathspec magic; ref patterns such as refs/heads/* are not pathspecs).
+	env = append(env, "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_LITERAL_PATHSPECS=1")
 	return append(env, c.Env...)
 }
 
