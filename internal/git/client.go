@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"coopcloud.tech/opsync/internal/ui"
 )
 
 // DefaultTimeout bounds every git process unless the caller sets another.
@@ -51,19 +53,21 @@ type Error struct {
 	Err      error
 }
 
+// Error quotes git's command line and messages with the credentials of
+// any URL in them redacted (a remote given as https://TOKEN@host/x.git).
 func (e *Error) Error() string {
-	cmd := "git " + strings.Join(displayArgs(e.Args), " ")
+	cmd := ui.RedactURLs("git " + strings.Join(displayArgs(e.Args), " "))
 	switch {
 	case e.TimedOut:
 		return fmt.Sprintf("%s did not finish within %s and was stopped", cmd, e.Timeout)
 	case e.ExitCode >= 0:
-		msg := strings.TrimSpace(strings.TrimSpace(e.Stdout) + "\n" + strings.TrimSpace(e.Stderr))
+		msg := ui.RedactURLs(strings.TrimSpace(strings.TrimSpace(e.Stdout) + "\n" + strings.TrimSpace(e.Stderr)))
 		if msg == "" {
 			return fmt.Sprintf("%s failed with exit status %d", cmd, e.ExitCode)
 		}
 		return fmt.Sprintf("%s failed with exit status %d:\n%s", cmd, e.ExitCode, Indent(msg))
 	default:
-		return fmt.Sprintf("%s: %v", cmd, e.Err)
+		return ui.RedactURLs(fmt.Sprintf("%s: %v", cmd, e.Err))
 	}
 }
 
@@ -205,11 +209,12 @@ func ExitCode(err error) int {
 	return -1
 }
 
-// StderrOf returns git's stderr from err, or "".
+// StderrOf returns git's stderr from err, or "", with the credentials of
+// any URL in it redacted (it is quoted to the operator).
 func StderrOf(err error) string {
 	var ge *Error
 	if errors.As(err, &ge) {
-		return ge.Stderr
+		return ui.RedactURLs(ge.Stderr)
 	}
 	return ""
 }

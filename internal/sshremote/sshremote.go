@@ -194,7 +194,7 @@ func (c *Client) Ensure(ctx context.Context, d Destination, repoPath, branch str
 	if !c.Interactive {
 		args = append(args, "-o", "BatchMode=yes")
 	}
-	args = append(args, d.raw, "sh", "-s")
+	args = append(args, "--", d.raw, "sh", "-s")
 	cmd := exec.CommandContext(ctx, sshCmd[0], args...)
 	cmd.Stdin = strings.NewReader(ServerScript(repoPath, branch))
 	var stdout, stderr bytes.Buffer
