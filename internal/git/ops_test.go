@@ -201,12 +201,17 @@ func TestPullEmptyRemote(t *testing.T) {
 
 func TestPullArgs(t *testing.T) {
 	got := git.FetchArgs("origin", "refs/heads/main", "--depth=1")
-	want := []string{"fetch", "--quiet", "--depth=1", "origin", "refs/heads/main"}
+	want := []string{"fetch", "--quiet", "--depth=1", "--", "origin", "refs/heads/main"}
 	if !slices.Equal(got, want) {
 		t.Errorf("FetchArgs = %q", got)
 	}
 	if got := git.FetchArgs("", "refs/heads/main"); slices.Contains(got, "refs/heads/main") {
 		t.Errorf("FetchArgs without a remote names a ref: %q", got)
+	}
+	// the remote and the ref are never options, whatever they hold
+	got = git.FetchArgs("--upload-pack=touch pwned", "--exec=x", "--depth=1")
+	if i := slices.Index(got, "--"); i < 0 || slices.Index(got, "--upload-pack=touch pwned") != i+1 || got[len(got)-1] != "--exec=x" {
+		t.Errorf("FetchArgs of a hostile remote and ref = %q: want them after --", got)
 	}
 }
 

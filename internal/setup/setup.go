@@ -122,6 +122,11 @@ func (r *run) redact(err error) error {
 	}
 	msg := err.Error()
 	red := ui.RedactURLs(msg)
+	for _, secret := range ui.URLSecrets(r.url) {
+		if len(secret) >= 4 { // a short user name ("a") would mangle the message
+			red = strings.ReplaceAll(red, secret, ui.Redacted)
+		}
+	}
 	if red == msg {
 		return err
 	}

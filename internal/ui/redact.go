@@ -109,3 +109,30 @@ func RedactURLs(text string) string {
 func isSchemeByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'
 }
+
+// URLSecrets returns the parts of a URL's userinfo that RedactURL hides
+// (the password, and but for ssh the user name too), so that a message
+// quoting one of them outside the URL can be redacted as well.
+func URLSecrets(s string) []string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || !isScheme(scheme) {
+		return nil
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return nil
+	}
+	user, pass, hasPass := strings.Cut(rest[:at], ":")
+	var out []string
+	if hasPass && pass != "" {
+		out = append(out, pass)
+	}
+	if redactUserinfo(scheme, user) == Redacted && user != "" {
+		out = append(out, user)
+	}
+	return out
+}

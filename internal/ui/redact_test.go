@@ -49,13 +49,13 @@ func TestHomePath(t *testing.T) {
 
 func TestRedactURLs(t *testing.T) {
 	for in, want := range map[string]string{
-		"git ls-remote -- https://TOKEN@host/x.git HEAD": "git ls-remote -- https://<redacted>@host/x.git HEAD",
+		"git ls-remote -- https://TOKEN@host/x.git HEAD":      "git ls-remote -- https://<redacted>@host/x.git HEAD",
 		"fatal: unable to access 'https://u:pw@host/x/': 403": "fatal: unable to access 'https://<redacted>@host/x/': 403",
-		"a https://T1@h1/x and\nhttp://T2@h2/y.":         "a https://<redacted>@h1/x and\nhttp://<redacted>@h2/y.",
-		"(https://TOKEN@host)":                             "(https://<redacted>@host)",
-		"no url here, a@b:c":                               "no url here, a@b:c",
-		"ssh://git@host/x https://<redacted>@h/x":          "ssh://git@host/x https://<redacted>@h/x",
-		"://TOKEN@host":                                    "://TOKEN@host",
+		"a https://T1@h1/x and\nhttp://T2@h2/y.":              "a https://<redacted>@h1/x and\nhttp://<redacted>@h2/y.",
+		"(https://TOKEN@host)":                                "(https://<redacted>@host)",
+		"no url here, a@b:c":                                  "no url here, a@b:c",
+		"ssh://git@host/x https://<redacted>@h/x":             "ssh://git@host/x https://<redacted>@h/x",
+		"://TOKEN@host":                                       "://TOKEN@host",
 	} {
 		if got := RedactURLs(in); got != want {
 			t.Errorf("RedactURLs(%q) = %q, want %q", in, got, want)
