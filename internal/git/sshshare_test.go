@@ -16,10 +16,10 @@ import (
 func TestSSHDestination(t *testing.T) {
 	for url, want := range map[string][]string{
 		"git@git.example.org:coop/servers.git": {"--", "git@git.example.org"},
-		"server1:.abra/operator-sync.git":      {"server1"},
+		"server1:.abra/operator-sync.git":      {"--", "server1"},
 		"ssh://git@git.example.org/coop/x.git": {"--", "git@git.example.org"},
 		"ssh://git@git.example.org:2222/x.git": {"-p", "2222", "--", "git@git.example.org"},
-		"git+ssh://host/x.git":                 {"host"},
+		"git+ssh://host/x.git":                 {"--", "host"},
 		"ssh://[::1]:2222/x.git":               {"-p", "2222", "--", "::1"},
 		"[git@host:2222]:x.git":                {"-p", "2222", "--", "git@host"},
 		"https://git.example.org/coop/x.git":   nil,
