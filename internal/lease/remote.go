@@ -327,15 +327,27 @@ func (h *Held) stillOurs(ctx context.Context) bool {
 	return true
 }
 
-// Heartbeat renews the lease every interval until stop is called (stop
-// waits for a renewal under way). warn is told of failures; after ErrLost
-// it stops renewing.
+// MinHeartbeat is the shortest interval Heartbeat renews at: a lease is
+// written in whole seconds.
+const MinHeartbeat = time.Second
+
+// Heartbeat renews the lease every interval (at least MinHeartbeat) until
+// stop is called (stop waits for a renewal under way). warn is told of
+// failures; after ErrLost it stops renewing. A bug in a renewal stops the
+// renewals and is told to warn; it does not end the program, which still
+// has its log entry to write and the lease to release.
 func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func()) {
 	quit := make(chan struct{})
 	done := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
+	interval = max(interval, MinHeartbeat)
 	go func() {
 		defer close(done)
+		defer func() {
+			if v := recover(); v != nil && warn != nil {
+				warn(fmt.Errorf("renewing the lease stopped on a bug in opsync: %v", v))
+			}
+		}()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
