@@ -42,11 +42,11 @@ func (e *PullError) Unwrap() error { return e.Err }
 func FetchArgs(remote, ref string, extra ...string) []string {
 	args := []string{"fetch", "--quiet"}
 	args = append(args, extra...)
-	if remote != "" {
+	switch {
+	case remote != "" && ref != "":
+		args = append(args, "--", remote, ref)
+	case remote != "":
 		args = append(args, "--", remote)
-		if ref != "" {
-			args = append(args, ref)
-		}
 	}
 	return args
 }
