@@ -39,3 +39,17 @@ func TestAbandonReleasesLeases(t *testing.T) {
 	}
 	p.Abandon(context.Background()) // twice is harmless
 }
+
+// A URL on the command line (abra takes a recipe as a git URL) keeps no
+// credentials in the log line, which is the commit subject and the lease's
+// command.
+func TestLineRedactsURLCredentials(t *testing.T) {
+	w := newPlanWorld(t, "sync: true\n")
+	p, err := w.engine().Plan([]string{"app", "new", "https://SECRETTOKEN@git.example.org/r.git", "-s", "s1", "-D", "x.example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.Line, "SECRETTOKEN") || !strings.Contains(p.Line, "https://<redacted>@git.example.org/r.git") {
+		t.Errorf("Line %q: want the URL's token redacted", p.Line)
+	}
+}
