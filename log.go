@@ -203,7 +203,7 @@ func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
 	if q.Limit > 0 && !q.selective() {
 		args = append(args, fmt.Sprintf("--max-count=%d", q.Limit))
 	}
-	return append(args, "--end-of-options", "HEAD"), nil
+	return append(args, "HEAD"), nil
 }
 
 // Log reads the operator log of the repositories, newest first, and calls
