@@ -245,7 +245,9 @@ func (e *Engine) Plan(args []string) (*Plan, error) {
 	}
 	flags = flags.Merge(envFlags)
 	inv := abra.Parse(rest)
-	p := &Plan{e: e, Inv: inv, Flags: flags, AbraArgs: rest, Line: inv.Canonical(),
+	// A URL on the command line (a recipe as a git URL) keeps no credentials
+	// in the log, the lease or any message.
+	p := &Plan{e: e, Inv: inv, Flags: flags, AbraArgs: rest, Line: ui.RedactURLs(inv.Canonical()),
 		Modifies: inv.Modifies(), Active: true, repos: map[string]*repo{}}
 
 	if !inv.IsApp() || len(inv.Path) < 2 || inv.Help() || flags.NoLog {

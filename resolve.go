@@ -147,7 +147,7 @@ func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
 // note instead. Only merges are allowed between the entry and HEAD — those
 // the earlier retries made while this process held the repository's lock.
 func (p *Plan) settleLaterRetry(ctx context.Context, r *repo, t *Target, head string, res envmerge.Result) (bool, error) {
-	out, err := r.c.Run(ctx, "rev-list", "--first-parent", "--parents", "--max-count=50", t.commit+".."+head)
+	out, err := r.c.Run(ctx, "rev-list", "--first-parent", "--parents", "--max-count=50", "--end-of-options", t.commit+".."+head)
 	if err != nil {
 		return false, nil
 	}

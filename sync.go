@@ -140,7 +140,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 	if remoteHead != "" {
 		revs = tracking + "..HEAD"
 	}
-	lr := r.c.StartLog(ctx, "--no-merges", fmt.Sprintf("--max-count=%d", maxUnpushed), revs)
+	lr := r.c.StartLog(ctx, "--no-merges", fmt.Sprintf("--max-count=%d", maxUnpushed), "--end-of-options", revs)
 	for {
 		c, ok := lr.Next()
 		if !ok {

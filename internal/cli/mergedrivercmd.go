@@ -93,7 +93,7 @@ func mergeDriver(ctx context.Context, e *env, basePath, oursPath, theirsPath, na
 // lineMerge is git's own merge of the three files, into ours.
 func lineMerge(ctx context.Context, base, ours, theirs string) (int, error) {
 	c := &git.Client{}
-	_, err := c.Run(ctx, "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", ours, base, theirs)
+	_, err := c.Run(ctx, "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", "--", ours, base, theirs)
 	if err == nil {
 		return 0, nil
 	}

@@ -40,8 +40,9 @@ func (e *exitError) Error() string { return e.msg }
 
 // Main runs opsync with the process's arguments and returns the exit status.
 // Invoked under the name abra (the shim), it is the wrapper with no `run --`.
-func Main(args []string) int {
+func Main(args []string) (code int) {
 	e := processEnv()
+	defer recoverBug(e, &code, nil)
 	// OPSYNC_NOT_SHIM: git runs opsync's merge driver through opsync's own
 	// executable, which may be the shim named abra.
 	if isAbraName(args[0]) && e.getenv("OPSYNC_NOT_SHIM") == "" {

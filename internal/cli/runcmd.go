@@ -59,10 +59,12 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 }
 
 // wrap runs abra with operator sync around it and returns the exit status.
-func wrap(e *env, args []string) int {
+func wrap(e *env, args []string) (code int) {
 	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv,
 		MergeDriver: mergeDriverCommand(), ShareSSH: true})
 	defer eng.Close()
+	var plan *opsync.Plan
+	defer recoverBug(e, &code, func() { plan.Abandon(context.Background()) })
 	plan, err := eng.Plan(args)
 	if err != nil {
 		return fail(e, err)

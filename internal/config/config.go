@@ -248,8 +248,17 @@ func ReadFile(path string) (*File, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{Path: path, Line: root.Line, Msg: "the file must be a mapping of keys (like \"sync: true\"), not a " + kindName(root)}
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		switch k.Value {
+		case "sync", "abraDir", "operator_sync":
+			// yaml.v3 keeps every copy of a key in a node: which one
+			// would win is nobody's guess, so a repeated key is refused.
+			if err := once(path, seen, k); err != nil {
+				return nil, err
+			}
+		}
 		switch k.Value {
 		case "sync":
 			b, err := boolValue(path, k.Value, v)
@@ -282,11 +291,15 @@ func (f *File) readSettings(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
 		return &Error{Path: f.Path, Line: n.Line, Msg: "operator_sync must be a mapping of settings, not a " + kindName(n)}
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
 		if _, ok := settingKeys[key]; !ok {
 			return &Error{Path: f.Path, Line: k.Line, Msg: unknownKeyMsg(key)}
+		}
+		if err := once(f.Path, seen, k); err != nil {
+			return err
 		}
 		apply, err := f.parseSetting(key, v)
 		if err != nil {
@@ -319,6 +332,10 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 		}
 		if key != "cooldown" && key != "lease_wait" && d == 0 {
 			return nil, &Error{Path: f.Path, Line: v.Line, Msg: key + " must be more than 0"}
+		}
+		if r := durationRanges[key]; d < r.min || d > r.max {
+			return nil, &Error{Path: f.Path, Line: v.Line, Msg: fmt.Sprintf("%s must be from %s to %s, not %q (%s)",
+				key, showDuration(r.min), showDuration(r.max), v.Value, r.why)}
 		}
 		switch key {
 		case "cooldown":
@@ -408,10 +425,70 @@ func boolValue(path, key string, v *yaml.Node) (bool, error) {
 	return false, &Error{Path: path, Line: v.Line, Msg: fmt.Sprintf("%s must be true or false, not %q", key, v.Value)}
 }
 
+// once refuses a key met before in the same mapping (seen maps keys to
+// their first line).
+func once(path string, seen map[string]int, k *yaml.Node) error {
+	if first, dup := seen[k.Value]; dup {
+		return &Error{Path: path, Line: k.Line, Msg: fmt.Sprintf("%s is given twice (first on line %d), and opsync will not guess which one you mean; keep one",
+			k.Value, first)}
+	}
+	seen[k.Value] = k.Line
+	return nil
+}
+
+// durationRange is what a duration setting may be.
+type durationRange struct {
+	min, max time.Duration
+	why      string
+}
+
+// durationRanges bound every duration setting, so that no setting can
+// make opsync misbehave (a lease renewed every 0s, a git stopped before
+// it starts) and no value overflows. The limits, and why:
+//   - lease_ttl 3s..24h: a lease is written in whole seconds and renewed
+//     every third of its time to live, so below 3s it cannot be renewed;
+//     real teams want minutes (the default is 30m: a renewal is a push).
+//     Above a day, the lease of an opsync that was killed blocks the app
+//     for longer than anybody will wait.
+//   - git_timeout and lock_timeout 1s..24h: a git process (or a wait for
+//     another opsync) needs at least a second; a day stands for "never".
+//   - cooldown and lease_wait 0..24h: 0 means "always pull" and "refuse at
+//     once"; more than a day is a mistake in the unit.
+var durationRanges = map[string]durationRange{
+	"lease_ttl":    {3 * time.Second, 24 * time.Hour, "a lease renewed every third of it needs at least 3s; minutes are usual"},
+	"git_timeout":  {time.Second, 24 * time.Hour, "a git process needs at least a second"},
+	"lock_timeout": {time.Second, 24 * time.Hour, "waiting for another opsync needs at least a second"},
+	"cooldown":     {0, 24 * time.Hour, "0 means always pull"},
+	"lease_wait":   {0, 24 * time.Hour, "0 means refuse at once"},
+}
+
+// showDuration prints d as a setting would be written (3s, 24h).
+func showDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
+// maxSeconds is the largest bare number of seconds a time.Duration holds.
+const maxSeconds = int64(1<<63-1) / int64(time.Second)
+
 func durationValue(path, key string, v *yaml.Node) (time.Duration, error) {
 	if v.Kind == yaml.ScalarNode {
-		if n, err := strconv.Atoi(v.Value); err == nil && n >= 0 {
+		if n, err := strconv.ParseInt(v.Value, 10, 64); err == nil && n >= 0 {
+			if n > maxSeconds {
+				n = maxSeconds // far beyond every maximum: refused by the range check
+			}
 			return time.Duration(n) * time.Second, nil
+		}
+		if _, err := strconv.ParseUint(v.Value, 10, 64); err == nil || isDigits(v.Value) {
+			// a bare number too large even for 64 bits
+			return time.Duration(maxSeconds) * time.Second, nil
 		}
 		if d, err := time.ParseDuration(v.Value); err == nil && d >= 0 {
 			return d, nil
@@ -494,4 +571,16 @@ func yamlError(path string, err error) error {
 		msg = strings.Join(te.Errors, "; ")
 	}
 	return &Error{Path: path, Line: line, Msg: "not valid YAML: " + msg}
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

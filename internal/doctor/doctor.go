@@ -328,10 +328,16 @@ func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Confi
 	if gcfg != nil {
 		if u := gcfg.Get("remote." + remote + ".url"); u != "" {
 			where = fmt.Sprintf("%s (%s)", remote, ui.RedactURL(u))
+			if err := git.CheckRemoteURL(u); err != nil {
+				d.add(Check{Name: "remote", Repository: name, Status: Fail,
+					Detail: fmt.Sprintf("the URL of %s is not a remote URL: %v", where, err),
+					Fix:    fmt.Sprintf("set the remote's URL: `git -C %s remote set-url %s URL`", r.WorkTree, remote)})
+				return
+			}
 		}
 	}
 	branch := strings.TrimPrefix(ref, "refs/heads/")
-	out, err := c.Run(ctx, "ls-remote", "--heads", remote, ref)
+	out, err := c.Run(ctx, "ls-remote", "--heads", "--", remote, ref)
 	var ge *git.Error
 	switch {
 	case errors.As(err, &ge) && ge.TimedOut:

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"coopcloud.tech/opsync/internal/ui"
 )
 
 // DefaultTimeout bounds every git process unless the caller sets another.
@@ -51,19 +53,21 @@ type Error struct {
 	Err      error
 }
 
+// Error quotes git's command line and messages with the credentials of
+// any URL in them redacted (a remote given as https://TOKEN@host/x.git).
 func (e *Error) Error() string {
-	cmd := "git " + strings.Join(displayArgs(e.Args), " ")
+	cmd := ui.RedactURLs("git " + strings.Join(displayArgs(e.Args), " "))
 	switch {
 	case e.TimedOut:
 		return fmt.Sprintf("%s did not finish within %s and was stopped", cmd, e.Timeout)
 	case e.ExitCode >= 0:
-		msg := strings.TrimSpace(strings.TrimSpace(e.Stdout) + "\n" + strings.TrimSpace(e.Stderr))
+		msg := ui.RedactURLs(strings.TrimSpace(strings.TrimSpace(e.Stdout) + "\n" + strings.TrimSpace(e.Stderr)))
 		if msg == "" {
 			return fmt.Sprintf("%s failed with exit status %d", cmd, e.ExitCode)
 		}
 		return fmt.Sprintf("%s failed with exit status %d:\n%s", cmd, e.ExitCode, Indent(msg))
 	default:
-		return fmt.Sprintf("%s: %v", cmd, e.Err)
+		return ui.RedactURLs(fmt.Sprintf("%s: %v", cmd, e.Err))
 	}
 }
 
@@ -93,11 +97,13 @@ func Indent(s string) string {
 }
 
 // scrubbed are variables that would point git at another repository or
-// index than the one opsync means; an operator may have them set for their
-// own work.
+// index than the one opsync means, or make git read paths as patterns
+// (opsync sets GIT_LITERAL_PATHSPECS itself); an operator may have them set
+// for their own work.
 var scrubbed = []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
 	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
-	"GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "LC_ALL", "LANG", "LANGUAGE"}
+	"GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "LC_ALL", "LANG", "LANGUAGE",
+	"GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"}
 
 func (c *Client) environ() []string {
 	env := make([]string, 0, len(os.Environ())+len(c.Env)+3)
@@ -117,8 +123,11 @@ func (c *Client) environ() []string {
 	// C locale: git's messages are parsed in a few places (push rejections,
 	// missing remote refs). Prompts off: git must never wait for a password
 	// on a terminal nobody watches; the operator's credential helpers and
-	// ssh agent still work.
-	env = append(env, "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
+	// ssh agent still work. Literal pathspecs: every path opsync gives git
+	// is a file name, never a pattern — an app named ":!x" must not become
+	// the exclude pathspec ":!x.env" (nothing opsync runs relies on
+	// pathspec magic; ref patterns such as refs/heads/* are not pathspecs).
+	env = append(env, "LC_ALL=C", "GIT_TERMINAL_PROMPT=0", "GIT_LITERAL_PATHSPECS=1")
 	return append(env, c.Env...)
 }
 
@@ -200,11 +209,12 @@ func ExitCode(err error) int {
 	return -1
 }
 
-// StderrOf returns git's stderr from err, or "".
+// StderrOf returns git's stderr from err, or "", with the credentials of
+// any URL in it redacted (it is quoted to the operator).
 func StderrOf(err error) string {
 	var ge *Error
 	if errors.As(err, &ge) {
-		return ge.Stderr
+		return ui.RedactURLs(ge.Stderr)
 	}
 	return ""
 }

@@ -137,7 +137,7 @@ func (c *Client) Merge(ctx context.Context, commit string) error {
 	for _, kv := range c.MergeConfig {
 		args = append(args, "-c", kv)
 	}
-	args = append(args, "merge", "--no-edit", "--no-autostash", "--no-stat", "--quiet", commit)
+	args = append(args, "merge", "--no-edit", "--no-autostash", "--no-stat", "--quiet", "--", commit)
 	_, err := c.Run(ctx, args...)
 	return err
 }

@@ -38,15 +38,15 @@ func (e *PullError) Unwrap() error { return e.Err }
 
 // FetchArgs builds the first step of opsync's pull: fetch remote's ref
 // (FETCH_HEAD names it afterwards). extra goes before the repository
-// argument.
+// argument, and "--" after it: the remote and the ref are never options.
 func FetchArgs(remote, ref string, extra ...string) []string {
 	args := []string{"fetch", "--quiet"}
 	args = append(args, extra...)
-	if remote != "" {
-		args = append(args, remote)
-		if ref != "" {
-			args = append(args, ref)
-		}
+	switch {
+	case remote != "" && ref != "":
+		args = append(args, "--", remote, ref)
+	case remote != "":
+		args = append(args, "--", remote)
 	}
 	return args
 }
@@ -187,7 +187,7 @@ func (e *PushError) Unwrap() error { return e.Err }
 
 // Push pushes HEAD to remote's ref. It never forces.
 func (c *Client) Push(ctx context.Context, remote, ref string) error {
-	out, err := c.Run(ctx, "push", "--porcelain", remote, "HEAD:"+ref)
+	out, err := c.Run(ctx, "push", "--porcelain", "--", remote, "HEAD:"+ref)
 	if err == nil {
 		return nil
 	}

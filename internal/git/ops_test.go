@@ -201,12 +201,17 @@ func TestPullEmptyRemote(t *testing.T) {
 
 func TestPullArgs(t *testing.T) {
 	got := git.FetchArgs("origin", "refs/heads/main", "--depth=1")
-	want := []string{"fetch", "--quiet", "--depth=1", "origin", "refs/heads/main"}
+	want := []string{"fetch", "--quiet", "--depth=1", "--", "origin", "refs/heads/main"}
 	if !slices.Equal(got, want) {
 		t.Errorf("FetchArgs = %q", got)
 	}
 	if got := git.FetchArgs("", "refs/heads/main"); slices.Contains(got, "refs/heads/main") {
 		t.Errorf("FetchArgs without a remote names a ref: %q", got)
+	}
+	// the remote and the ref are never options, whatever they hold
+	got = git.FetchArgs("--upload-pack=touch pwned", "--exec=x", "--depth=1")
+	if i := slices.Index(got, "--"); i < 0 || slices.Index(got, "--upload-pack=touch pwned") != i+1 || got[len(got)-1] != "--exec=x" {
+		t.Errorf("FetchArgs of a hostile remote and ref = %q: want them after --", got)
 	}
 }
 
@@ -462,5 +467,41 @@ func TestPullMergesOnlyWhenNeeded(t *testing.T) {
 	}
 	if head(t, tm.bob) != ours {
 		t.Errorf("HEAD moved although nothing was new")
+	}
+}
+
+// Paths reach git literally: a file named like pathspec magic (":!x.env",
+// "*.env", ":(glob)*") is that one file, never a pattern that commits or
+// stages other files, whatever the operator's GIT_*_PATHSPECS say.
+func TestPathsAreLiteral(t *testing.T) {
+	for _, name := range []string{":!x.env", "*.env", ":(glob)*.env", "[ab].env", ":/b.env"} {
+		for _, operatorEnv := range []string{"", "GIT_GLOB_PATHSPECS=1", "GIT_ICASE_PATHSPECS=1"} {
+			t.Run(name+" "+operatorEnv, func(t *testing.T) {
+				if operatorEnv != "" {
+					k, v, _ := strings.Cut(operatorEnv, "=")
+					t.Setenv(k, v)
+				}
+				dir := newRepo(t, map[string]string{"x.env": "X=1\n", "a.env": "A=1\n", "b.env": "B=1\n", name: "N=1\n"})
+				for _, f := range []string{"x.env", "a.env", "b.env", name} {
+					write(t, filepath.Join(dir, f), "CHANGED=1\n")
+				}
+				if err := client(dir).CommitOnly(ctx, "msg\n", []string{name}, nil); err != nil {
+					t.Fatalf("CommitOnly(%q): %v", name, err)
+				}
+				if got := changes(t, dir); !reflect.DeepEqual(got, []string{"M " + name}) {
+					t.Errorf("CommitOnly(%q) committed %q, want only that file", name, got)
+				}
+				fresh := "new-" + name
+				write(t, filepath.Join(dir, fresh), "NEW=1\n")
+				write(t, filepath.Join(dir, "new-other.env"), "NEW=1\n")
+				if err := client(dir).Add(ctx, fresh); err != nil {
+					t.Fatalf("Add(%q): %v", fresh, err)
+				}
+				staged := strings.Fields(run(t, dir, "diff", "--cached", "--name-only"))
+				if !reflect.DeepEqual(staged, []string{fresh}) {
+					t.Errorf("Add(%q) staged %q, want only that file", fresh, staged)
+				}
+			})
+		}
 	}
 }

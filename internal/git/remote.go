@@ -1,6 +1,7 @@
 package git
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -107,4 +108,21 @@ func ConnectAdvice(stderr, where string) string {
 	}
 	return fmt.Sprintf("Check %s's URL (`git remote -v` shows it), your network and your access to it "+
 		"(for ssh: that `ssh HOST` works; for https: your credential helper or token).", strings.ToLower(where[:1])+where[1:])
+}
+
+// CheckRemoteURL refuses a remote URL that git could read as something
+// else: one starting with "-" would be an option to git (or to the ssh it
+// runs: `--upload-pack=CMD` runs CMD), and a control character has no
+// place in any URL. Every git command line opsync builds also puts "--"
+// before a URL, so this is the clear message, not the only guard.
+func CheckRemoteURL(u string) error {
+	switch {
+	case u == "":
+		return errors.New("it is empty")
+	case strings.HasPrefix(u, "-"):
+		return errors.New(`it starts with "-", so git would read it as an option`)
+	case strings.ContainsFunc(u, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return errors.New("it contains a control character")
+	}
+	return nil
 }

@@ -91,3 +91,20 @@ func TestClassifyRemoteMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRemoteURL(t *testing.T) {
+	for u, bad := range map[string]bool{
+		"https://git.example.org/coop/servers.git": false,
+		"git@git.example.org:coop/servers.git":     false,
+		"/srv/git/servers.git":                     false,
+		"--upload-pack=touch pwned;":               true,
+		"-oProxyCommand=x":                         true,
+		"https://host/x\n.git":                     true,
+		"https://host/x\x7f":                       true,
+		"":                                         true,
+	} {
+		if err := git.CheckRemoteURL(u); (err != nil) != bad {
+			t.Errorf("CheckRemoteURL(%q) = %v, want refused: %v", u, err, bad)
+		}
+	}
+}

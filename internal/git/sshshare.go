@@ -360,7 +360,7 @@ func destArgs(user, host, port string) ([]string, bool) {
 	if user != "" {
 		host = user + "@" + host
 	}
-	return append(args, host), true
+	return append(args, "--", host), true
 }
 
 // shellQuote quotes s for sh, which runs GIT_SSH_COMMAND.

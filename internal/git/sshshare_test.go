@@ -15,13 +15,13 @@ import (
 
 func TestSSHDestination(t *testing.T) {
 	for url, want := range map[string][]string{
-		"git@git.example.org:coop/servers.git": {"git@git.example.org"},
-		"server1:.abra/operator-sync.git":      {"server1"},
-		"ssh://git@git.example.org/coop/x.git": {"git@git.example.org"},
-		"ssh://git@git.example.org:2222/x.git": {"-p", "2222", "git@git.example.org"},
-		"git+ssh://host/x.git":                 {"host"},
-		"ssh://[::1]:2222/x.git":               {"-p", "2222", "::1"},
-		"[git@host:2222]:x.git":                {"-p", "2222", "git@host"},
+		"git@git.example.org:coop/servers.git": {"--", "git@git.example.org"},
+		"server1:.abra/operator-sync.git":      {"--", "server1"},
+		"ssh://git@git.example.org/coop/x.git": {"--", "git@git.example.org"},
+		"ssh://git@git.example.org:2222/x.git": {"-p", "2222", "--", "git@git.example.org"},
+		"git+ssh://host/x.git":                 {"--", "host"},
+		"ssh://[::1]:2222/x.git":               {"-p", "2222", "--", "::1"},
+		"[git@host:2222]:x.git":                {"-p", "2222", "--", "git@host"},
 		"https://git.example.org/coop/x.git":   nil,
 		"file:///srv/x.git":                    nil,
 		"/srv/git/servers.git":                 nil,
@@ -145,7 +145,7 @@ func TestSSHShareAgainstRealSSHD(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s still there after Close: %v", dir, err)
 	}
-	if want := []string{"-G share-test", "-o ControlPath=" + dir + "/0 -O exit share-test"}; !reflect.DeepEqual(traced, want) {
+	if want := []string{"-G -- share-test", "-o ControlPath=" + dir + "/0 -O exit -- share-test"}; !reflect.DeepEqual(traced, want) {
 		t.Errorf("ssh processes %q, want %q", traced, want)
 	}
 

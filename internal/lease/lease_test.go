@@ -372,3 +372,29 @@ func TestUnheardRenewalIsStillOurs(t *testing.T) {
 		t.Fatalf("the lease ref is still there: %s", ref)
 	}
 }
+
+// A renewal interval of 0 (a lease_ttl of nanoseconds, before settings
+// were range-checked) panicked in the heartbeat's goroutine, which no
+// recover can catch: the program died with the lease on the remote. It is
+// now renewed every MinHeartbeat.
+func TestHeartbeatOfZeroDoesNotPanic(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	held, err := w.operator("alice").Acquire(ctx, want("Alice", "deploy"), time.Hour, AcquireOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := held.Lease.Commit
+	stop := held.Heartbeat(0, func(err error) { t.Errorf("heartbeat: %v", err) })
+	deadline := time.Now().Add(10 * time.Second)
+	for w.remoteRef("s1", "foo.example.org") == first && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if w.remoteRef("s1", "foo.example.org") == first {
+		t.Fatal("the heartbeat did not renew the lease")
+	}
+	if err := held.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

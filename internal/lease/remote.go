@@ -75,7 +75,7 @@ const (
 // = must not exist): a compare-and-swap.
 func (r *Remote) push(ctx context.Context, src, ref, expect string) (pushResult, error) {
 	_, err := r.Git.Run(ctx, "push", "--porcelain", "--no-force-if-includes",
-		"--force-with-lease="+ref+":"+expect, r.Name, src+":"+ref)
+		"--force-with-lease="+ref+":"+expect, "--", r.Name, src+":"+ref)
 	if err == nil {
 		return pushed, nil
 	}
@@ -109,7 +109,7 @@ func lostRace(s string) bool {
 
 // commit makes the lease commit for l.
 func (r *Remote) commit(ctx context.Context, l Lease) (string, error) {
-	out, err := r.Git.RunCmd(ctx, git.Cmd{Args: []string{"commit-tree", "--no-gpg-sign", "-F", "-", r.emptyTree()},
+	out, err := r.Git.RunCmd(ctx, git.Cmd{Args: []string{"commit-tree", "--no-gpg-sign", "-F", "-", "--", r.emptyTree()},
 		Stdin: strings.NewReader(l.Message())})
 	if err != nil {
 		return "", err
@@ -123,7 +123,7 @@ func (r *Remote) Get(ctx context.Context, server, app string) (*Lease, error) {
 	var err error
 	for try := 0; try < 3; try++ {
 		_, err = r.Git.Run(ctx, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
-			r.Name, "+"+ref+":"+dst)
+			"--", r.Name, "+"+ref+":"+dst)
 		// Another opsync of this repository updating the same copy at the
 		// same moment makes git fail to lock it: read again.
 		if err == nil || !strings.Contains(git.StderrOf(err), "lock") {
@@ -147,7 +147,7 @@ func (r *Remote) Get(ctx context.Context, server, app string) (*Lease, error) {
 // List reads every lease on the remote, oldest first.
 func (r *Remote) List(ctx context.Context) ([]Lease, error) {
 	_, err := r.Git.Run(ctx, "fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
-		r.Name, "+"+RefPrefix+"*:"+copyPrefix+r.Name+"/*")
+		"--", r.Name, "+"+RefPrefix+"*:"+copyPrefix+r.Name+"/*")
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (r *Remote) List(ctx context.Context) ([]Lease, error) {
 
 // read parses the local copies of lease refs under pattern.
 func (r *Remote) read(ctx context.Context, pattern string) ([]Lease, error) {
-	out, err := r.Git.Run(ctx, "for-each-ref", "--sort=creatordate", "--format=%(objectname)%00%(contents)%00", pattern)
+	out, err := r.Git.Run(ctx, "for-each-ref", "--sort=creatordate", "--format=%(objectname)%00%(contents)%00", "--", pattern)
 	if err != nil {
 		return nil, err
 	}
@@ -327,15 +327,27 @@ func (h *Held) stillOurs(ctx context.Context) bool {
 	return true
 }
 
-// Heartbeat renews the lease every interval until stop is called (stop
-// waits for a renewal under way). warn is told of failures; after ErrLost
-// it stops renewing.
+// MinHeartbeat is the shortest interval Heartbeat renews at: a lease is
+// written in whole seconds.
+const MinHeartbeat = time.Second
+
+// Heartbeat renews the lease every interval (at least MinHeartbeat) until
+// stop is called (stop waits for a renewal under way). warn is told of
+// failures; after ErrLost it stops renewing. A bug in a renewal stops the
+// renewals and is told to warn; it does not end the program, which still
+// has its log entry to write and the lease to release.
 func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func()) {
 	quit := make(chan struct{})
 	done := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
+	interval = max(interval, MinHeartbeat)
 	go func() {
 		defer close(done)
+		defer func() {
+			if v := recover(); v != nil && warn != nil {
+				warn(fmt.Errorf("renewing the lease stopped on a bug in opsync: %v", v))
+			}
+		}()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -81,6 +80,12 @@ func Init(ctx context.Context, o Options) error {
 	if o.Remote != "" && o.ServerRemote != "" {
 		return refuse("give either --remote URL or --server-remote SERVER, not both")
 	}
+	if o.Remote != "" {
+		if err := git.CheckRemoteURL(o.Remote); err != nil {
+			return refuse("refusing --remote %s: %v. Give the remote as git takes it: https://host/team/servers.git, "+
+				"ssh://user@host/path, user@host:path or a directory", ui.RedactURL(o.Remote), err)
+		}
+	}
 	cfg, err := config.Load(o.WorkDir, o.Getenv)
 	if err != nil {
 		return err
@@ -108,27 +113,24 @@ func Init(ctx context.Context, o Options) error {
 	return r.redact(r.init(ctx))
 }
 
-// redact removes a password or token given in a remote URL from an error,
-// which may quote the git command line that failed.
+// redact removes the credentials given in a remote URL (a token as the
+// user name, user:password) from an error, which may quote the git command
+// line that failed or git's messages.
 func (r *run) redact(err error) error {
 	if err == nil {
 		return nil
 	}
-	secret := urlSecret(r.url)
-	if secret == "" || !strings.Contains(err.Error(), secret) {
+	msg := err.Error()
+	red := ui.RedactURLs(msg)
+	for _, secret := range ui.URLSecrets(r.url) {
+		if len(secret) >= 4 { // a short user name ("a") would mangle the message
+			red = strings.ReplaceAll(red, secret, ui.Redacted)
+		}
+	}
+	if red == msg {
 		return err
 	}
-	msg := strings.ReplaceAll(err.Error(), r.url, r.redactedURL())
-	return &Error{Msg: strings.ReplaceAll(msg, secret, "<redacted>")}
-}
-
-func urlSecret(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return ""
-	}
-	p, _ := u.User.Password()
-	return p
+	return &Error{Msg: red}
 }
 
 func (r *run) init(ctx context.Context) error {
@@ -216,7 +218,7 @@ func (r *run) recordMergeDriver(ctx context.Context) error {
 	if !ok {
 		return nil // tracks another remote: leave its push to the operator
 	}
-	if _, err := r.git.Run(ctx, "push", "--quiet", r.name, "HEAD:refs/heads/"+rb); err != nil {
+	if _, err := r.git.Run(ctx, "push", "--quiet", "--", r.name, "HEAD:refs/heads/"+rb); err != nil {
 		r.say("warning: the .gitattributes commit was not pushed (%v); the next synced command pushes it", err)
 	}
 	return nil
@@ -442,7 +444,7 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 	case r.isAncestor(ctx, remoteHead, head):
 		return r.push(ctx, branch, rb)
 	case r.isAncestor(ctx, head, remoteHead):
-		if _, err := r.git.Run(ctx, "merge", "--ff-only", "--quiet", r.name+"/"+rb); err != nil {
+		if _, err := r.git.Run(ctx, "merge", "--ff-only", "--quiet", "--", r.name+"/"+rb); err != nil {
 			return refuse("%s is behind %s/%s, and fast-forwarding it failed; nothing was changed:\n%v\n"+
 				"Commit or move aside the local changes git names, then run opsync init again", r.show(r.top), r.name, rb, err)
 		}
@@ -485,6 +487,10 @@ func (r *run) checkRemoteURL(ctx context.Context, repo *git.Repo) error {
 	existing := gcfg.Get("remote." + r.name + ".url")
 	if r.url == "" {
 		if existing != "" {
+			if err := git.CheckRemoteURL(existing); err != nil {
+				return refuse("the remote %s of %s has the URL %s: %v. Set a proper one with `git -C %s remote set-url %s URL`, "+
+					"then run opsync init again", r.name, r.show(repo.WorkTree), ui.RedactURL(existing), err, repo.WorkTree, r.name)
+			}
 			r.url = existing
 			return nil
 		}
@@ -555,7 +561,7 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 	}
 	remoteRef := "refs/remotes/" + r.name + "/" + rb
 	// The index becomes the remote's tree; the files are not touched.
-	if _, err := r.git.Run(ctx, "read-tree", remoteRef); err != nil {
+	if _, err := r.git.Run(ctx, "read-tree", "--", remoteRef); err != nil {
 		return r.undoAdopt(ctx, created, refuse("cannot read the remote's files: %v", err))
 	}
 	st, err := r.git.Status(ctx)
@@ -579,7 +585,7 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 			"clone and let the next abra app command (or a commit of your own) record them",
 			r.show(r.dir), r.redactedURL(), rb, listPaths(differ), r.dir, r.dir))
 	}
-	if _, err := r.git.Run(ctx, "update-ref", "refs/heads/"+branch, remoteRef); err != nil {
+	if _, err := r.git.Run(ctx, "update-ref", "--", "refs/heads/"+branch, remoteRef); err != nil {
 		return r.undoAdopt(ctx, created, refuse("cannot set the branch %s: %v", branch, err))
 	}
 	if len(missing) > 0 {
@@ -594,7 +600,7 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 	}
 	r.did("connected %s to the history of %s/%s: %s written from the remote, %s already the same here",
 		r.show(r.dir), r.name, rb, plural(len(missing), "file"), plural(countTracked(st)-len(missing), "file"))
-	if _, err := r.git.Run(ctx, "branch", "--quiet", "--set-upstream-to="+r.name+"/"+rb, branch); err != nil {
+	if _, err := r.git.Run(ctx, "branch", "--quiet", "--set-upstream-to="+r.name+"/"+rb, "--", branch); err != nil {
 		return refuse("cannot make %s/%s the upstream of %s: %v", r.name, rb, branch, err)
 	}
 	host, _ := os.Hostname()
@@ -645,14 +651,14 @@ func (r *run) initQuietly(ctx context.Context, branch string) error {
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return refuse("cannot create %s: %v", r.show(r.dir), err)
 	}
-	if _, err := r.git.Run(ctx, "init", "--quiet", r.dir); err != nil {
+	if _, err := r.git.Run(ctx, "init", "--quiet", "--", r.dir); err != nil {
 		return refuse("cannot make %s a git repository: %v", r.show(r.dir), err)
 	}
 	r.top = realPath(r.dir)
 	r.git.Dir = r.top
 	// The same branch name on every operator's machine and on the server,
 	// whatever init.defaultBranch says (git init -b needs git 2.28).
-	if _, err := r.git.Run(ctx, "symbolic-ref", "HEAD", "refs/heads/"+branch); err != nil {
+	if _, err := r.git.Run(ctx, "symbolic-ref", "--", "HEAD", "refs/heads/"+branch); err != nil {
 		return refuse("cannot set the branch of %s: %v", r.show(r.dir), err)
 	}
 	return nil
@@ -667,7 +673,7 @@ func (r *run) addRemote(ctx context.Context) error {
 }
 
 func (r *run) addRemoteQuietly(ctx context.Context) error {
-	if _, err := r.git.Run(ctx, "remote", "add", r.name, r.url); err != nil {
+	if _, err := r.git.Run(ctx, "remote", "add", "--", r.name, r.url); err != nil {
 		return refuse("cannot add the remote %s: %v", r.name, err)
 	}
 	return nil
@@ -736,7 +742,7 @@ func (r *run) commitAll(ctx context.Context, message string, allowEmpty bool) (b
 }
 
 func (r *run) push(ctx context.Context, branch, rb string) error {
-	if _, err := r.git.Run(ctx, "push", "--quiet", "--set-upstream", r.name, branch+":refs/heads/"+rb); err != nil {
+	if _, err := r.git.Run(ctx, "push", "--quiet", "--set-upstream", "--", r.name, branch+":refs/heads/"+rb); err != nil {
 		return refuse("the push to %s failed, so the operator log is not shared yet; your repository is set up and keeps "+
 			"its commits. Fix what git says, then run opsync init again to finish:\n%v", r.redactedURL(), err)
 	}
@@ -748,7 +754,7 @@ func (r *run) clone(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(r.dir), 0o755); err != nil {
 		return refuse("cannot create %s: %v", r.show(filepath.Dir(r.dir)), err)
 	}
-	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, r.url, r.dir); err != nil {
+	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, "--", r.url, r.dir); err != nil {
 		return refuse("cannot clone %s into %s:\n%v", r.redactedURL(), r.show(r.dir), err)
 	}
 	r.top = realPath(r.dir)
@@ -762,14 +768,14 @@ func (r *run) clone(ctx context.Context) error {
 }
 
 func (r *run) fetch(ctx context.Context, rb string) error {
-	if _, err := r.git.Run(ctx, "fetch", "--quiet", r.name, "+refs/heads/"+rb+":refs/remotes/"+r.name+"/"+rb); err != nil {
+	if _, err := r.git.Run(ctx, "fetch", "--quiet", "--", r.name, "+refs/heads/"+rb+":refs/remotes/"+r.name+"/"+rb); err != nil {
 		return refuse("cannot fetch from %s:\n%v", r.redactedURL(), err)
 	}
 	return nil
 }
 
 func (r *run) isAncestor(ctx context.Context, a, b string) bool {
-	_, err := r.git.Run(ctx, "merge-base", "--is-ancestor", a, b)
+	_, err := r.git.Run(ctx, "merge-base", "--is-ancestor", "--", a, b)
 	return err == nil
 }
 
@@ -780,7 +786,7 @@ func (r *run) setUpstream(ctx context.Context, gcfg *git.Config, branch, rb stri
 			return nil
 		}
 	}
-	if _, err := r.git.Run(ctx, "branch", "--quiet", "--set-upstream-to="+r.name+"/"+rb, branch); err != nil {
+	if _, err := r.git.Run(ctx, "branch", "--quiet", "--set-upstream-to="+r.name+"/"+rb, "--", branch); err != nil {
 		return refuse("cannot make %s/%s the upstream of %s: %v", r.name, rb, branch, err)
 	}
 	r.did("%s now tracks %s/%s", branch, r.name, rb)
@@ -846,7 +852,7 @@ type remoteState struct {
 func (r *run) lsRemote(ctx context.Context) (*remoteState, error) {
 	c := *r.git
 	c.Dir = ""
-	out, err := c.Run(ctx, "ls-remote", "--symref", r.url, "HEAD", "refs/heads/*")
+	out, err := c.Run(ctx, "ls-remote", "--symref", "--", r.url, "HEAD", "refs/heads/*")
 	if err != nil {
 		if errors.Is(err, git.ErrNotInstalled) {
 			return nil, &Error{Msg: err.Error()}

@@ -40,8 +40,14 @@ func TestRedactRemovesTheSecretFromErrors(t *testing.T) {
 	if strings.Contains(err.Error(), "t0k3n") {
 		t.Fatalf("secret left in %q", err)
 	}
-	if !strings.Contains(err.Error(), "https://alice:<redacted>@git.example.org/coop/ops.git") {
+	if !strings.Contains(err.Error(), "https://<redacted>@git.example.org/coop/ops.git") {
 		t.Fatalf("URL not redacted in %q", err)
+	}
+	// a token as the user name, in git's messages
+	r.url = "https://SECRETTOKEN@git.example.org/coop/ops.git"
+	err = r.redact(errors.New("git ls-remote -- https://SECRETTOKEN@git.example.org/coop/ops.git failed:\n    fatal: unable to access 'https://SECRETTOKEN@git.example.org/coop/ops.git/': 403"))
+	if strings.Contains(err.Error(), "SECRETTOKEN") {
+		t.Fatalf("token left in %q", err)
 	}
 	r.url = "git@git.example.org:coop/ops.git"
 	plain := errors.New("x")

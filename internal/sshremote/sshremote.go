@@ -23,6 +23,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"coopcloud.tech/opsync/internal/ui"
 )
 
 // DefaultRepoPath is where the repository lives on the server, relative to
@@ -48,7 +50,7 @@ func (d Destination) String() string { return d.raw }
 func ParseDestination(s string) (Destination, error) {
 	bad := func(why string) (Destination, error) {
 		return Destination{}, fmt.Errorf("--server-remote %q is not an ssh destination: %s. Give it as you would to ssh: "+
-			"a Host alias of ~/.ssh/config, user@host, or ssh://user@host:port", s, why)
+			"a Host alias of ~/.ssh/config, user@host, or ssh://user@host:port", ui.RedactURL(s), why)
 	}
 	switch {
 	case s == "":
@@ -194,7 +196,7 @@ func (c *Client) Ensure(ctx context.Context, d Destination, repoPath, branch str
 	if !c.Interactive {
 		args = append(args, "-o", "BatchMode=yes")
 	}
-	args = append(args, d.raw, "sh", "-s")
+	args = append(args, "--", d.raw, "sh", "-s")
 	cmd := exec.CommandContext(ctx, sshCmd[0], args...)
 	cmd.Stdin = strings.NewReader(ServerScript(repoPath, branch))
 	var stdout, stderr bytes.Buffer

@@ -37,6 +37,10 @@ func TestParseDestinationAndRemoteURL(t *testing.T) {
 			t.Errorf("ParseDestination(%q) accepted", bad)
 		}
 	}
+	// the refusal of a destination with a password does not print it
+	if _, err := sshremote.ParseDestination("ssh://alice:SECRETPW@host"); err == nil || strings.Contains(err.Error(), "SECRETPW") {
+		t.Errorf("ParseDestination of a password: %v, want a refusal without the password", err)
+	}
 }
 
 func TestSSHCommandFollowsGit(t *testing.T) {
