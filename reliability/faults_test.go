@@ -36,6 +36,7 @@ var faultScenarios = []scenario{
 	{"remote unreachable (moved away): stop before abra; later pushes carry the local entries", rootScripts + "unreachable-remote.txtar"},
 	{"remote accepts the connection and never answers: git_timeout fires, for the pull and for the push", rootScripts + "hanging-remote.txtar"},
 	{"push rejected on every retry (someone pushes first each time), then fewer times than push_retries", faultScripts + "push-rejected-every-retry.txtar"},
+	{"push loses the race on every retry for longer than push_retry_for: gives up in time (75), opsync sync pushes it later", faultScripts + "push-retries-bounded-by-time.txtar"},
 	{"push fails after abra ran: entry kept locally (exit 75); opsync sync finishes it", rootScripts + "sync-after-failed-push.txtar"},
 	{"merge conflict on the pull before the command: abra not run, merge undone", rootScripts + "pull-conflict-stops-before-abra.txtar"},
 	{"conflict on the retry pull after abra ran: commit kept, repository clean, exit 75", rootScripts + "retry-conflict-keeps-commit.txtar"},
