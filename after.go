@@ -246,6 +246,7 @@ func (p *Plan) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
 		Version:   p.e.o.Version,
 		MovedTo:   t.MovedTo,
 		MovedFrom: t.MovedFrom,
+		Resolved:  slices.Clone(p.pullResolved[t.repo]),
 	}
 }
 

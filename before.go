@@ -138,7 +138,12 @@ func (p *Plan) pullBeforeCommand(ctx context.Context, r *repo) error {
 	if err := r.lock(ctx, p.Line); err != nil {
 		return p.beforeFailed(r, err)
 	}
-	res, err := r.pull(ctx)
+	res, err := r.pullWith(ctx, r.entryVersionResolver(func(notes []string) {
+		if p.pullResolved == nil {
+			p.pullResolved = map[*repo][]string{}
+		}
+		p.pullResolved[r] = append(p.pullResolved[r], notes...)
+	}))
 	r.unlock()
 	if err != nil {
 		return p.beforeFailed(r, err)

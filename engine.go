@@ -138,6 +138,10 @@ type Plan struct {
 	ident     string
 	warnings  []string
 	leases    []*heldLease // held from Before to After (leases.go)
+	// pullResolved are the version-line conflicts the pull before the
+	// command settled, by repository (pullresolve.go): noted in the
+	// command's entry there too.
+	pullResolved map[*repo][]string
 }
 
 // Target is one log entry to commit in one repository.

@@ -368,7 +368,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 		if err := sleepCtx(ctx, pause); err != nil {
 			return err
 		}
-		if _, perr := r.pullWith(ctx, r.onRetryConflict); perr != nil {
+		if _, perr := r.pullWith(ctx, firstResolving(r.onRetryConflict, r.entryVersionResolver(nil))); perr != nil {
 			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
 			if advice := r.pullAdvice(perr); advice != "" {
 				err = fmt.Errorf("%w\n%s", err, advice)

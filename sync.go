@@ -115,7 +115,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 		return res
 	}
 	res.Remote = r.target()
-	pulled, err := r.pull(ctx)
+	pulled, err := r.pullWith(ctx, r.entryVersionResolver(nil))
 	if err != nil {
 		msg := fmt.Sprintf("could not pull %s from %s:\n%s", rp.Name(), res.Remote, indentErr(err))
 		if advice := r.pullAdvice(err); advice != "" {
