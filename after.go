@@ -106,6 +106,7 @@ func (p *Plan) After(ctx context.Context, abraExit int, took time.Duration) *Out
 
 	for _, r := range repos {
 		committed := p.commitTargets(ctx, r, abraExit, took, out)
+		p.dropIntent(r)
 		if committed && p.Push() {
 			p.push(ctx, r, out)
 		} else if committed {

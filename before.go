@@ -31,6 +31,11 @@ func (p *Plan) Before(ctx context.Context) (err error) {
 	if !p.Active {
 		return nil
 	}
+	for _, r := range p.sortedRepos(nil) {
+		// Entries of commands whose opsync was killed while abra ran; a
+		// modifying command's own push carries them.
+		r.recoverIntents(ctx, p.syncAllowed() && !p.Modifies)
+	}
 	defer func() {
 		if err != nil {
 			p.releaseLeases(ctx)

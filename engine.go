@@ -142,6 +142,7 @@ type Plan struct {
 	// command settled, by repository (pullresolve.go): noted in the
 	// command's entry there too.
 	pullResolved map[*repo][]string
+	intents      []intentFile // written before abra (intent.go)
 }
 
 // Target is one log entry to commit in one repository.

@@ -63,6 +63,9 @@ type RepoStatus struct {
 	Leases      []lease.Lease `json:"leases"`
 	LeasesError string        `json:"leases_error,omitempty"`
 
+	// Interrupted says what status did about commands whose opsync
+	// stopped while abra ran (intent.go).
+	Interrupted []string `json:"interrupted,omitempty"`
 	// InStep: sync is on, nothing to push, nothing known to pull, nothing
 	// blocking.
 	InStep bool `json:"in_step"`
@@ -115,6 +118,9 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 		return st
 	}
 	r := rp.r
+	// Commands whose opsync stopped while abra ran: logged now (the only
+	// thing status writes), or said to be waiting for their abra.
+	st.Interrupted = r.recoverIntents(ctx, rp.SyncOn)
 	settings := r.settings
 	st.CooldownSeconds = settings.Cooldown.Seconds()
 	saved := state.Read(r.r.OpsyncDir())

@@ -99,6 +99,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 		res.Code, res.Error = code, fmt.Sprintf(format, args...)
 		return res
 	}
+	r.recoverIntents(ctx, false) // this sync pushes them
 	if err := r.lock(ctx, "opsync sync"); err != nil {
 		return fail(ExitSyncFailed, "could not sync %s: %v", rp.Name(), err)
 	}

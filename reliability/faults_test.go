@@ -48,6 +48,7 @@ var faultScenarios = []scenario{
 	{"commit refused (hook, ignored file): exit 76, change left in the work tree", rootScripts + "entry-not-committed.txtar"},
 	{"kill -9 during the pull (opsync alone, then with git): next command and opsync sync recover", faultScripts + "kill-during-pull.txtar"},
 	{"kill -9 during the commit (opsync alone, then with git): git's index.lock named, nothing removed", faultScripts + "kill-during-commit.txtar"},
+	{"kill -9 while abra runs (opsync alone: abra an orphan; then both): the next command, opsync status, opsync sync log it once as exit unknown", faultScripts + "kill-while-abra-runs.txtar"},
 	{"kill -9 during the push (opsync alone, then with git): next command and opsync sync push the entry", faultScripts + "kill-during-push.txtar"},
 	{"SIGTERM while abra runs: abra gets it, the entry records its status", rootScripts + "terminal-and-signals.txtar"},
 	{"two commands on one clone at once: the lock orders them", rootScripts + "same-clone-waits-for-lock.txtar"},
