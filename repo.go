@@ -360,7 +360,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 		// random pause that grows with each try, so that operators who
 		// keep pushing at the same moment stop meeting.
 		pause := retryPauseFor(attempt)
-		if time.Now().Add(pause).After(deadline) {
+		if attempt >= minRetries && time.Now().Add(pause).After(deadline) {
 			return fmt.Errorf("the push lost the race %d times in %s: each time someone else had pushed to %s first "+
 				"(operator_sync: push_retry_for is %s). Many operators are pushing at once; `opsync sync` tries again:\n%w",
 				attempt+1, time.Since(start).Round(100*time.Millisecond), r.target(), r.settings.PushRetryFor, err)
@@ -383,7 +383,12 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 // drawn at random from the upper half of its range (jitter, so that
 // operators who lost to each other do not meet again, and growth, so that
 // a crowd thins out).
+//
+// Whatever push_retry_for says, a push is tried again minRetries times: on
+// a slow machine or remote one round (pull, push) can take longer than
+// the whole bound.
 const (
+	minRetries    = 3
 	retryPause    = 100 * time.Millisecond
 	maxRetryPause = 3200 * time.Millisecond
 )
