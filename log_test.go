@@ -107,7 +107,7 @@ func TestLogQueryPassesWhatGitCanFilterToGit(t *testing.T) {
 		"--since=@1793491200", "--extended-regexp", "--regexp-ignore-case", "--all-match",
 		`--grep=^Opsync-App: *wiki\.example\.org *$`,
 		`--grep=^(Opsync-Server|Opsync-Moved-To|Opsync-Moved-From): *s1 *$`,
-		`--grep=^Opsync-Exit: *(-|[1-9])`,
+		`--grep=^Opsync-Exit: *(-|[1-9]|unknown)`,
 		`--author=al\+ce`,
 		"HEAD", // no --max-count: the exact filters run after git's
 	}
