@@ -110,7 +110,9 @@ func (e *Engine) Status(ctx context.Context) ([]RepoStatus, error) {
 // Status reports on one repository. It reads files in the git directory
 // and runs one `git status`, plus a `git rev-list` when git status cannot
 // count against opsync's remote and a `git log` when there is something
-// unpushed. It never fetches, and never takes the lock: it only looks.
+// unpushed. It never fetches, and takes the lock only to log a command
+// whose opsync stopped while abra ran (recoverIntents); otherwise it only
+// looks.
 func (rp *Repository) Status(ctx context.Context) RepoStatus {
 	st := RepoStatus{Repo: rp.Path, Servers: rp.Servers, Git: rp.Git, Sync: rp.SyncOn, Reason: rp.Reason,
 		Unpushed: []LogEntry{}, Changes: []Change{}, Problems: []string{}}
