@@ -106,6 +106,7 @@ func (p *Plan) After(ctx context.Context, abraExit int, took time.Duration) *Out
 
 	for _, r := range repos {
 		committed := p.commitTargets(ctx, r, abraExit, took, out)
+		p.dropIntent(r)
 		if committed && p.Push() {
 			p.push(ctx, r, out)
 		} else if committed {
@@ -246,6 +247,7 @@ func (p *Plan) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
 		Version:   p.e.o.Version,
 		MovedTo:   t.MovedTo,
 		MovedFrom: t.MovedFrom,
+		Resolved:  slices.Clone(p.pullResolved[t.repo]),
 	}
 }
 

@@ -31,6 +31,11 @@ func (p *Plan) Before(ctx context.Context) (err error) {
 	if !p.Active {
 		return nil
 	}
+	for _, r := range p.sortedRepos(nil) {
+		// Entries of commands whose opsync was killed while abra ran; a
+		// modifying command's own push carries them.
+		r.recoverIntents(ctx, p.syncAllowed() && !p.Modifies)
+	}
 	defer func() {
 		if err != nil {
 			p.releaseLeases(ctx)
@@ -138,7 +143,12 @@ func (p *Plan) pullBeforeCommand(ctx context.Context, r *repo) error {
 	if err := r.lock(ctx, p.Line); err != nil {
 		return p.beforeFailed(r, err)
 	}
-	res, err := r.pull(ctx)
+	res, err := r.pullWith(ctx, r.entryVersionResolver(func(notes []string) {
+		if p.pullResolved == nil {
+			p.pullResolved = map[*repo][]string{}
+		}
+		p.pullResolved[r] = append(p.pullResolved[r], notes...)
+	}))
 	r.unlock()
 	if err != nil {
 		return p.beforeFailed(r, err)

@@ -138,6 +138,11 @@ type Plan struct {
 	ident     string
 	warnings  []string
 	leases    []*heldLease // held from Before to After (leases.go)
+	// pullResolved are the version-line conflicts the pull before the
+	// command settled, by repository (pullresolve.go): noted in the
+	// command's entry there too.
+	pullResolved map[*repo][]string
+	intents      []intentFile // written before abra (intent.go)
 }
 
 // Target is one log entry to commit in one repository.

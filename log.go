@@ -52,6 +52,7 @@ type logEntryJSON struct {
 	App             string          `json:"app"`
 	Server          string          `json:"server"`
 	Exit            *int            `json:"exit"`
+	ExitUnknown     bool            `json:"exit_unknown"`
 	DurationSeconds *float64        `json:"duration_seconds"`
 	Operator        string          `json:"operator"`
 	OpsyncVersion   string          `json:"opsync_version"`
@@ -77,6 +78,10 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 	if !le.Manual && !le.Merge {
 		exit := e.Exit
 		j.Exit = &exit
+		if e.Unknown() {
+			// opsync stopped while abra ran: no status to give.
+			j.Exit, j.ExitUnknown = nil, true
+		}
 		if e.Duration > 0 {
 			s := e.Duration.Seconds()
 			j.DurationSeconds = &s
@@ -186,7 +191,7 @@ func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
 		greps = append(greps, "^("+oplog.KeyServer+"|"+oplog.KeyMovedTo+"|"+oplog.KeyMoveFrom+"): *"+regexp.QuoteMeta(q.Server)+" *$")
 	}
 	if q.Failed {
-		greps = append(greps, "^"+oplog.KeyExit+": *(-|[1-9])")
+		greps = append(greps, "^"+oplog.KeyExit+": *(-|[1-9]|unknown)")
 	}
 	if len(greps) > 0 || q.Operator != "" {
 		args = append(args, "--extended-regexp", "--regexp-ignore-case")

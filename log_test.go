@@ -14,7 +14,7 @@ import (
 // logKeys are the keys of `opsync log --json`, in order, as the README
 // documents them. Changing them breaks operators' scripts.
 var logKeys = []string{"commit", "time", "author", "email", "manual", "merge", "failed", "repo",
-	"line", "command", "app", "server", "exit", "duration_seconds", "operator", "opsync_version",
+	"line", "command", "app", "server", "exit", "exit_unknown", "duration_seconds", "operator", "opsync_version",
 	"moved_to", "moved_from", "session", "resolved", "extra"}
 
 func keysInOrder(t *testing.T, b []byte) []string {
@@ -64,7 +64,7 @@ func TestLogEntryJSONHasEveryKeyInAFixedOrder(t *testing.T) {
 	want := map[string]any{"commit": "3f2a9c1", "time": "2026-11-25T14:02:00+01:00", "author": "Alice",
 		"email": "alice@example.org", "manual": false, "merge": false, "failed": true, "repo": "/r",
 		"line": "abra app secret insert wiki.example.org db_password v2 <redacted>", "command": "app secret insert",
-		"app": "wiki.example.org", "server": "s1", "exit": 1.0, "duration_seconds": 1.5,
+		"app": "wiki.example.org", "server": "s1", "exit": 1.0, "exit_unknown": false, "duration_seconds": 1.5,
 		"operator": "Alice <alice@example.org> on laptop", "opsync_version": "v0.1.0", "moved_to": "", "moved_from": "",
 		"session": "", "resolved": []any{}, "extra": []any{}}
 	if !reflect.DeepEqual(got, want) {
@@ -107,7 +107,7 @@ func TestLogQueryPassesWhatGitCanFilterToGit(t *testing.T) {
 		"--since=@1793491200", "--extended-regexp", "--regexp-ignore-case", "--all-match",
 		`--grep=^Opsync-App: *wiki\.example\.org *$`,
 		`--grep=^(Opsync-Server|Opsync-Moved-To|Opsync-Moved-From): *s1 *$`,
-		`--grep=^Opsync-Exit: *(-|[1-9])`,
+		`--grep=^Opsync-Exit: *(-|[1-9]|unknown)`,
 		`--author=al\+ce`,
 		"HEAD", // no --max-count: the exact filters run after git's
 	}

@@ -334,31 +334,41 @@ func (r *repo) diskAdvice() string {
 		r.r.CommonDir, free/1024)
 }
 
-// pushWithRetry pushes HEAD to the remote, never forcing. When someone
-// pushed first it pulls (a merge) and tries again, up to push_retries
-// times. A failed pull is aborted by pull itself, so on any error the
-// repository holds the local commits and no half-done merge. The caller
-// holds the lock.
+// pushWithRetry pushes HEAD to the remote, never forcing. When the push
+// loses a race to someone else's (git.RaceLost) it pulls (a merge) and
+// tries again, after a jittered pause that grows with each try, for up to
+// push_retry_for (and at most push_retries times, when that is set). A
+// failed pull is aborted by pull itself, so on any error the repository
+// holds the local commits and no half-done merge. The caller holds the
+// lock.
 func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 	r.shareSSH(ctx, remote)
+	start := time.Now()
+	deadline := start.Add(r.settings.PushRetryFor)
 	for attempt := 0; ; attempt++ {
 		err := r.c.Push(ctx, remote, ref)
 		var pe *git.PushError
 		if err == nil || !errors.As(err, &pe) || pe.Kind != git.PushRejected {
 			return err
 		}
-		if attempt >= r.settings.PushRetries {
-			return fmt.Errorf("the push was rejected %d times in a row: each time someone else had pushed to %s first "+
+		if max := r.settings.PushRetries; max >= 0 && attempt >= max {
+			return fmt.Errorf("the push lost the race %d times in a row: each time someone else had pushed to %s first "+
 				"(operator_sync: push_retries is %d). Many operators are pushing at once; `opsync sync` tries again:\n%w",
-				attempt+1, r.target(), r.settings.PushRetries, err)
+				attempt+1, r.target(), max, err)
 		}
 		// Someone pushed first: merge their entries and try again, after a
 		// random pause that grows with each try, so that operators who
 		// keep pushing at the same moment stop meeting.
-		if err := pauseBeforeRetry(ctx, attempt); err != nil {
+		pause := retryPauseFor(attempt)
+		if attempt >= minRetries && time.Now().Add(pause).After(deadline) {
+			return fmt.Errorf("the push lost the race %d times in %s: each time someone else had pushed to %s first "+
+				"(operator_sync: push_retry_for is %s). Many operators are pushing at once; `opsync sync` tries again:\n%w",
+				attempt+1, time.Since(start).Round(100*time.Millisecond), r.target(), r.settings.PushRetryFor, err)
+		}
+		if err := sleepCtx(ctx, pause); err != nil {
 			return err
 		}
-		if _, perr := r.pullWith(ctx, r.onRetryConflict); perr != nil {
+		if _, perr := r.pullWith(ctx, firstResolving(r.onRetryConflict, r.entryVersionResolver(nil))); perr != nil {
 			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
 			if advice := r.pullAdvice(perr); advice != "" {
 				err = fmt.Errorf("%w\n%s", err, advice)
@@ -368,12 +378,27 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 	}
 }
 
-// retryPause is the longest pause before the first retry of a rejected
-// push; each further retry may wait twice as long.
-const retryPause = 100 * time.Millisecond
+// Pauses before retrying a lost push: the first up to retryPause, each
+// further one up to twice the one before, until maxRetryPause; each is
+// drawn at random from the upper half of its range (jitter, so that
+// operators who lost to each other do not meet again, and growth, so that
+// a crowd thins out).
+//
+// Whatever push_retry_for says, a push is tried again minRetries times: on
+// a slow machine or remote one round (pull, push) can take longer than
+// the whole bound.
+const (
+	minRetries    = 3
+	retryPause    = 100 * time.Millisecond
+	maxRetryPause = 3200 * time.Millisecond
+)
 
-func pauseBeforeRetry(ctx context.Context, attempt int) error {
-	d := rand.N(retryPause << min(attempt, 4))
+func retryPauseFor(attempt int) time.Duration {
+	d := min(retryPause<<min(attempt, 6), maxRetryPause)
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()

@@ -193,6 +193,11 @@ func (p *Plan) settleVersionConflict(ctx context.Context, r *repo, t *Target) (e
 		return none, false, err
 	}
 	written := t.writtenKeys()
+	if r.theirsLater(ctx, t.commit, t.rel[0], blobs[2], written) {
+		// A teammate's entry wrote the line after ours: theirs is what
+		// the server runs now; entryVersionResolver keeps it.
+		return none, false, nil
+	}
 	res := envmerge.MergeWith(blobs[0], blobs[1], blobs[2], envmerge.Options{KeepOurs: written})
 	if len(res.Conflicts) > 0 || len(res.Resolved) == 0 {
 		return none, false, nil

@@ -63,6 +63,9 @@ type RepoStatus struct {
 	Leases      []lease.Lease `json:"leases"`
 	LeasesError string        `json:"leases_error,omitempty"`
 
+	// Interrupted says what status did about commands whose opsync
+	// stopped while abra ran (intent.go).
+	Interrupted []string `json:"interrupted,omitempty"`
 	// InStep: sync is on, nothing to push, nothing known to pull, nothing
 	// blocking.
 	InStep bool `json:"in_step"`
@@ -107,7 +110,9 @@ func (e *Engine) Status(ctx context.Context) ([]RepoStatus, error) {
 // Status reports on one repository. It reads files in the git directory
 // and runs one `git status`, plus a `git rev-list` when git status cannot
 // count against opsync's remote and a `git log` when there is something
-// unpushed. It never fetches, and never takes the lock: it only looks.
+// unpushed. It never fetches, and takes the lock only to log a command
+// whose opsync stopped while abra ran (recoverIntents); otherwise it only
+// looks.
 func (rp *Repository) Status(ctx context.Context) RepoStatus {
 	st := RepoStatus{Repo: rp.Path, Servers: rp.Servers, Git: rp.Git, Sync: rp.SyncOn, Reason: rp.Reason,
 		Unpushed: []LogEntry{}, Changes: []Change{}, Problems: []string{}}
@@ -115,6 +120,9 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 		return st
 	}
 	r := rp.r
+	// Commands whose opsync stopped while abra ran: logged now (the only
+	// thing status writes), or said to be waiting for their abra.
+	st.Interrupted = r.recoverIntents(ctx, rp.SyncOn)
 	settings := r.settings
 	st.CooldownSeconds = settings.Cooldown.Seconds()
 	saved := state.Read(r.r.OpsyncDir())

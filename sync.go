@@ -99,6 +99,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 		res.Code, res.Error = code, fmt.Sprintf(format, args...)
 		return res
 	}
+	r.recoverIntents(ctx, false) // this sync pushes them
 	if err := r.lock(ctx, "opsync sync"); err != nil {
 		return fail(ExitSyncFailed, "could not sync %s: %v", rp.Name(), err)
 	}
@@ -115,7 +116,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 		return res
 	}
 	res.Remote = r.target()
-	pulled, err := r.pull(ctx)
+	pulled, err := r.pullWith(ctx, r.entryVersionResolver(nil))
 	if err != nil {
 		msg := fmt.Sprintf("could not pull %s from %s:\n%s", rp.Name(), res.Remote, indentErr(err))
 		if advice := r.pullAdvice(err); advice != "" {

@@ -75,11 +75,25 @@ type Trailer struct {
 	Value string `json:"value"`
 }
 
-// Failed reports whether the command exited non-zero.
+// ExitUnknown is the Exit of an entry whose command's end nobody saw:
+// opsync stopped (was killed) while abra ran, and a later opsync made the
+// entry from what it had written down before abra started
+// ("Opsync-Exit: unknown"). No exit status of a process is this number.
+const ExitUnknown = math.MinInt32
+
+// Unknown reports whether how the command ended is not known.
+func (e Entry) Unknown() bool { return e.Exit == ExitUnknown }
+
+// Failed reports whether the command exited non-zero (an unknown exit
+// counts: someone should look at the server).
 func (e Entry) Failed() bool { return e.Exit != 0 }
 
 // Result is the body's first line: "exit 0, took 3.2s".
 func (e Entry) Result() string {
+	if e.Unknown() {
+		return "exit unknown: opsync stopped while abra ran, so how abra ended was not seen; " +
+			"the env file is as it was found afterwards. Check the app on the server"
+	}
 	r := fmt.Sprintf("exit %d", e.Exit)
 	if e.Exit != 0 {
 		r += ", failed"
@@ -129,7 +143,11 @@ func (e Entry) Trailers() []Trailer {
 	add(KeyServer, e.Server)
 	add(KeyMovedTo, e.MovedTo)
 	add(KeyMoveFrom, e.MovedFrom)
-	t = append(t, Trailer{KeyExit, strconv.Itoa(e.Exit)})
+	exit := strconv.Itoa(e.Exit)
+	if e.Unknown() {
+		exit = "unknown"
+	}
+	t = append(t, Trailer{KeyExit, exit})
 	if e.Duration > 0 {
 		add(KeyDuration, FormatDuration(e.Duration))
 	}
@@ -188,7 +206,11 @@ func Parse(msg string) (e Entry, ok bool) {
 		case KeyServer:
 			e.Server = t.Value
 		case KeyExit:
-			e.Exit, _ = strconv.Atoi(t.Value)
+			if t.Value == "unknown" {
+				e.Exit = ExitUnknown
+			} else {
+				e.Exit, _ = strconv.Atoi(t.Value)
+			}
 		case KeyDuration:
 			e.Duration, _ = time.ParseDuration(t.Value)
 		case KeyOperator:

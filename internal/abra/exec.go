@@ -158,6 +158,12 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 // to it. It returns abra's exit status; a signal death is 128+signal, as a
 // shell reports it.
 func Run(path string, args, env []string) (int, error) {
+	return RunStarted(path, args, env, nil)
+}
+
+// RunStarted is Run, calling started (when not nil) with abra's pid as
+// soon as it has started, before waiting for it.
+func RunStarted(path string, args, env []string, started func(pid int)) (int, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Args[0] = "abra"
 	cmd.Env = env
@@ -167,6 +173,9 @@ func Run(path string, args, env []string) (int, error) {
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		return 127, fmt.Errorf("cannot start abra (%s): %w", path, err)
+	}
+	if started != nil {
+		started(cmd.Process.Pid)
 	}
 	done := make(chan struct{})
 	go func() {

@@ -159,6 +159,8 @@ func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
 		mark = p.Note("(merge)")
 	case le.Manual:
 		mark = p.Note("(manual)")
+	case le.Entry.Unknown():
+		mark = p.Bad("exit unknown (opsync stopped while abra ran)")
 	case le.Failed():
 		mark = p.Bad(fmt.Sprintf("exit %d, failed", le.Entry.Exit))
 	default:

@@ -99,8 +99,9 @@ func wrap(e *env, args []string) (code int) {
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
 		return fail(e, fmt.Errorf("cannot run abra (%s): %w", abraPath, err))
 	}
+	plan.WriteIntents()
 	start := time.Now()
-	exit, err := abra.Run(abraPath, plan.AbraArgs, env)
+	exit, err := abra.RunStarted(abraPath, plan.AbraArgs, env, plan.AbraStarted)
 	took := time.Since(start)
 	if err != nil {
 		ui.Say(e.stderr, "error: "+err.Error())

@@ -172,6 +172,9 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 	} else {
 		row("lock", "free")
 	}
+	for _, in := range st.Interrupted {
+		row("interrupted", p.Warn(in))
+	}
 	for _, prob := range st.Problems {
 		fmt.Fprintf(w, "  %s %s\n", p.Bad("!"), prob)
 	}

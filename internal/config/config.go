@@ -32,8 +32,11 @@ const (
 	DefaultCooldown    = 5 * time.Minute
 	DefaultGitTimeout  = 60 * time.Second
 	DefaultLockTimeout = 2 * time.Minute
-	DefaultPushRetries = 6
-	DefaultLeaseTTL    = 30 * time.Minute
+	// DefaultPushRetries leaves the retries of a rejected push bounded
+	// by PushRetryFor alone; push_retries, when set, caps them too.
+	DefaultPushRetries  = -1
+	DefaultPushRetryFor = 60 * time.Second
+	DefaultLeaseTTL     = 30 * time.Minute
 )
 
 // Settings are the operator_sync: block, with defaults filled in.
@@ -47,8 +50,12 @@ type Settings struct {
 	GitTimeout time.Duration
 	// LockTimeout bounds the wait for another opsync using the same repository.
 	LockTimeout time.Duration
-	// PushRetries is how many times a rejected push is retried after a pull.
+	// PushRetries is how many times at most a rejected push is retried
+	// after a pull; -1 (the default) = no count, PushRetryFor alone bounds it.
 	PushRetries int
+	// PushRetryFor is how long a push that keeps losing the race to
+	// someone else's is retried (pull, push again) before giving up.
+	PushRetryFor time.Duration
 	// AlsoLog names more abra commands to log like modifying ones
 	// ("app restart", "app command"), canonical paths.
 	AlsoLog []string
@@ -69,11 +76,12 @@ type Settings struct {
 // DefaultSettings returns the settings used when nothing is configured.
 func DefaultSettings() Settings {
 	return Settings{
-		Cooldown:    DefaultCooldown,
-		GitTimeout:  DefaultGitTimeout,
-		LockTimeout: DefaultLockTimeout,
-		PushRetries: DefaultPushRetries,
-		LeaseTTL:    DefaultLeaseTTL,
+		Cooldown:     DefaultCooldown,
+		GitTimeout:   DefaultGitTimeout,
+		LockTimeout:  DefaultLockTimeout,
+		PushRetries:  DefaultPushRetries,
+		PushRetryFor: DefaultPushRetryFor,
+		LeaseTTL:     DefaultLeaseTTL,
 	}
 }
 
@@ -212,16 +220,17 @@ func findProjectFile(dir string) (string, error) {
 
 // settingKeys documents every operator_sync: key; unknown keys are refused.
 var settingKeys = map[string]string{
-	"remote":       "remote to pull from and push to (default: the branch's upstream)",
-	"cooldown":     "how long a successful pull spares read-only commands another (default 5m; 0 = always pull)",
-	"git_timeout":  "time limit for each git process (default 60s)",
-	"lock_timeout": "how long to wait for another opsync on the same repository (default 2m)",
-	"push_retries": "how often a rejected push is retried after a pull (default 6)",
-	"also_log":     "more abra commands to log like modifying ones, e.g. [app restart, app command]",
-	"abra_bin":     "path of the real abra program (default: the next abra on PATH)",
-	"lease":        "take a lease on the app on the remote before a modifying command (default false)",
-	"lease_ttl":    "how long a lease lasts unless its command renews it (default 30m)",
-	"lease_wait":   "how long to wait for a lease someone else holds (default 0: refuse at once)",
+	"remote":         "remote to pull from and push to (default: the branch's upstream)",
+	"cooldown":       "how long a successful pull spares read-only commands another (default 5m; 0 = always pull)",
+	"git_timeout":    "time limit for each git process (default 60s)",
+	"lock_timeout":   "how long to wait for another opsync on the same repository (default 2m)",
+	"push_retries":   "at most this many retries of a rejected push (default: no count; push_retry_for bounds them)",
+	"push_retry_for": "how long a push that keeps losing the race to someone else's is retried (default 60s)",
+	"also_log":       "more abra commands to log like modifying ones, e.g. [app restart, app command]",
+	"abra_bin":       "path of the real abra program (default: the next abra on PATH)",
+	"lease":          "take a lease on the app on the remote before a modifying command (default false)",
+	"lease_ttl":      "how long a lease lasts unless its command renews it (default 30m)",
+	"lease_wait":     "how long to wait for a lease someone else holds (default 0: refuse at once)",
 }
 
 // SettingKeys lists the known operator_sync: keys with their meaning.
@@ -325,7 +334,7 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 			return func(st *Settings) { st.Remote = s }, nil
 		}
 		return func(st *Settings) { st.AbraBin = s }, nil
-	case "cooldown", "git_timeout", "lock_timeout", "lease_ttl", "lease_wait":
+	case "cooldown", "git_timeout", "lock_timeout", "lease_ttl", "lease_wait", "push_retry_for":
 		d, err := durationValue(f.Path, key, v)
 		if err != nil {
 			return nil, err
@@ -346,6 +355,8 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 			return func(st *Settings) { st.LeaseTTL = d }, nil
 		case "lease_wait":
 			return func(st *Settings) { st.LeaseWait = d }, nil
+		case "push_retry_for":
+			return func(st *Settings) { st.PushRetryFor = d }, nil
 		}
 		return func(st *Settings) { st.LockTimeout = d }, nil
 	case "lease":

@@ -257,6 +257,8 @@ func TestOperatorSyncKeys(t *testing.T) {
 		{"operator_sync:\n  lease_wait: 0\n", with(func(s *config.Settings) { s.LeaseWait = 0 })},
 		{"operator_sync:\n  push_retries: 0\n", with(func(s *config.Settings) { s.PushRetries = 0 })},
 		{"operator_sync:\n  push_retries: 100\n", with(func(s *config.Settings) { s.PushRetries = 100 })},
+		{"operator_sync:\n  push_retry_for: 5m\n", with(func(s *config.Settings) { s.PushRetryFor = 5 * time.Minute })},
+		{"operator_sync:\n  push_retry_for: 90\n", with(func(s *config.Settings) { s.PushRetryFor = 90 * time.Second })},
 		{"operator_sync:\n  also_log: [app restart, app command]\n",
 			with(func(s *config.Settings) { s.AlsoLog = []string{"app restart", "app command"} })},
 		{"operator_sync:\n  also_log:\n    - restart\n    - a cmd\n    - app s rm\n    - app backup c\n",
@@ -267,7 +269,7 @@ func TestOperatorSyncKeys(t *testing.T) {
 		{"operator_sync:\n  abra_bin: /opt/abra/bin/abra\n", with(func(s *config.Settings) { s.AbraBin = "/opt/abra/bin/abra" })},
 		{"sync: true\nabraDir: x\nsomething_abra_reads: 1\noperator_sync:\n  remote: origin\n  cooldown: 1m\n  git_timeout: 30s\n  lock_timeout: 1m\n  push_retries: 5\n  also_log: [restart]\n  abra_bin: ~/bin/abra\n",
 			config.Settings{Remote: "origin", Cooldown: time.Minute, GitTimeout: 30 * time.Second, LockTimeout: time.Minute,
-				PushRetries: 5, AlsoLog: []string{"app restart"}, AbraBin: "~/bin/abra", LeaseTTL: config.DefaultLeaseTTL}},
+				PushRetries: 5, PushRetryFor: config.DefaultPushRetryFor, AlsoLog: []string{"app restart"}, AbraBin: "~/bin/abra", LeaseTTL: config.DefaultLeaseTTL}},
 	}
 	for _, tt := range tests {
 		tr := newTree(t)
@@ -283,7 +285,7 @@ func TestOperatorSyncKeys(t *testing.T) {
 	}
 	keys := config.SettingKeys()
 	known := []string{"remote", "cooldown", "git_timeout", "lock_timeout", "push_retries", "also_log", "abra_bin",
-		"lease", "lease_ttl", "lease_wait"}
+		"lease", "lease_ttl", "lease_wait", "push_retry_for"}
 	for _, k := range known {
 		if keys[k] == "" {
 			t.Errorf("SettingKeys lacks %q", k)
@@ -333,7 +335,7 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown key with a near miss", "sync: true\noperator_sync:\n  remote: origin\n  coolddown: 5m\n", 4,
-			`unknown operator_sync setting "coolddown" (did you mean "cooldown"?); known settings are abra_bin, also_log, cooldown, git_timeout, lease, lease_ttl, lease_wait, lock_timeout, push_retries, remote`},
+			`unknown operator_sync setting "coolddown" (did you mean "cooldown"?); known settings are abra_bin, also_log, cooldown, git_timeout, lease, lease_ttl, lease_wait, lock_timeout, push_retries, push_retry_for, remote`},
 		{"unknown key, nothing near", "operator_sync:\n  colour: blue\n", 2, `unknown operator_sync setting "colour"; known settings are`},
 		{"unknown key, case", "operator_sync:\n  Remote: origin\n", 2, `(did you mean "remote"?)`},
 		{"operator_sync not a mapping", "operator_sync: yes\n", 1, "operator_sync must be a mapping of settings, not a single value"},
@@ -343,6 +345,8 @@ func TestErrors(t *testing.T) {
 		{"cooldown words", "operator_sync:\n  cooldown: 5 minutes\n", 2, `not "5 minutes"`},
 		{"git_timeout zero", "operator_sync:\n  git_timeout: 0\n", 2, "git_timeout must be more than 0"},
 		{"lock_timeout zero", "operator_sync:\n  lock_timeout: 0s\n", 2, "lock_timeout must be more than 0"},
+		{"push_retry_for zero", "operator_sync:\n  push_retry_for: 0\n", 2, "push_retry_for must be more than 0"},
+		{"push_retry_for words", "operator_sync:\n  push_retry_for: a minute\n", 2, `not "a minute"`},
 		{"push_retries too many", "operator_sync:\n  push_retries: 101\n", 2, "push_retries must be a whole number from 0 to 100"},
 		{"push_retries negative", "operator_sync:\n  push_retries: -1\n", 2, `not "-1"`},
 		{"push_retries not a number", "operator_sync:\n  push_retries: many\n", 2, `not "many"`},

@@ -315,6 +315,18 @@ func (c *ctx) perform(confirm func() error, act func() error) int {
 		}
 		time.Sleep(d)
 	}
+	if g := c.getenv("FAKEABRA_GATE"); g != "" {
+		// A gate, for tests that act at the moment abra runs: create
+		// G.held, then wait until G.go exists (it is removed then).
+		os.WriteFile(g+".held", nil, 0o644)
+		for {
+			if _, err := os.Stat(g + ".go"); err == nil {
+				os.Remove(g + ".go")
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	c.sig.enterCritical()
 	if err := act(); err != nil {
 		return c.fatalf("%v", err)

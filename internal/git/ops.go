@@ -170,7 +170,7 @@ type PushFailure int
 
 const (
 	PushOther       PushFailure = iota
-	PushRejected                // someone pushed first (fetch first / non-fast-forward): pull and retry
+	PushRejected                // the push lost a race to someone else's (RaceLost): pull and retry
 	PushDeclined                // the remote refused it (hook, protected branch): retrying will not help
 	PushUnreachable             // no connection
 	PushTimeout
@@ -198,26 +198,22 @@ func (c *Client) Push(ctx context.Context, remote, ref string) error {
 	errors.As(err, &ge)
 	stderr := StderrOf(err)
 	kind := PushOther
+	status := refStatus(out, ref)
 	switch {
 	case ge != nil && ge.TimedOut:
 		kind = PushTimeout
-	case strings.Contains(out, "[remote rejected]") && lostRace(out+stderr):
-		// Two pushes reached the remote at the same moment and ours lost
-		// the race for the ref: the same as "fetch first".
+	case status != "" && RaceLost(status):
 		kind = PushRejected
-	case strings.Contains(out, "[remote rejected]"):
+	case status == "" && RaceLost(stderr):
+		// No status line for the ref (the remote's receive-pack stopped
+		// before reporting one): its stderr says why.
+		kind = PushRejected
+	case strings.Contains(status, "[remote rejected]"):
 		kind = PushDeclined
-	case strings.Contains(out, "[rejected]") || strings.Contains(stderr, "[rejected]"):
-		kind = PushRejected
 	case ClassifyRemote(stderr) != RemoteFine:
 		kind = PushUnreachable
 	}
 	return &PushError{Kind: kind, Err: err}
-}
-
-func lostRace(s string) bool {
-	return strings.Contains(s, "failed to update ref") || strings.Contains(s, "cannot lock ref") ||
-		strings.Contains(s, "failed to lock")
 }
 
 // CommitOnly commits exactly paths with `git commit --only` semantics: the

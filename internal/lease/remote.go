@@ -88,23 +88,12 @@ func (r *Remote) push(ctx context.Context, src, ref, expect string) (pushResult,
 		if len(f) < 3 || f[0] != "!" || !strings.HasSuffix(f[1], ":"+ref) {
 			continue
 		}
-		switch {
-		case strings.Contains(f[2], "stale info"), strings.Contains(f[2], "already exists"),
-			strings.Contains(f[2], "[remote rejected]") && lostRace(f[2]):
+		if git.RaceLost(f[2]) {
 			return stale, nil
 		}
 		return refused, fmt.Errorf("the remote %s refused the lease ref %s: %s\n%w", r.Name, ref, strings.TrimSpace(f[2]), err)
 	}
 	return refused, err
-}
-
-func lostRace(s string) bool {
-	for _, m := range []string{"failed to lock", "cannot lock ref", "failed to update ref", "reference already exists", "incorrect old value"} {
-		if strings.Contains(s, m) {
-			return true
-		}
-	}
-	return false
 }
 
 // commit makes the lease commit for l.

@@ -35,6 +35,30 @@ func Alive(pid int) bool {
 	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
 }
 
+// StartTime returns when a process started, in clock ticks since boot
+// (the 22nd field of /proc/PID/stat): with the pid, it names one process,
+// since a pid is used again once its process is gone. ok is false when
+// there is no such process.
+func StartTime(pid int) (ticks uint64, ok bool) {
+	f := stat(strconv.Itoa(pid))
+	if len(f) < 20 {
+		return 0, false
+	}
+	t, err := strconv.ParseUint(f[19], 10, 64)
+	return t, err == nil
+}
+
+// Same reports whether the process pid that started at ticks
+// (StartTime) is still running: the same pid and start time, not a
+// zombie.
+func Same(pid int, ticks uint64) bool {
+	if pid <= 0 || !Alive(pid) {
+		return false
+	}
+	t, ok := StartTime(pid)
+	return ok && t == ticks
+}
+
 // Descendants lists the processes below pid, children before
 // grandchildren. Without /proc it returns nil.
 func Descendants(pid int) []int {
