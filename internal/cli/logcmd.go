@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -151,7 +152,10 @@ func noLogHere(all []*opsync.Repository) error {
 }
 
 // printLogLine writes one entry: id, local date and time, author, the
-// command as logged, and how it ended.
+// command as logged, and how it ended. Everything but the id and the date
+// is a teammate's text: it is printed through ui.Escape, so no control,
+// bidi or zero-width character reaches the terminal. What opsync could not
+// read of the commit is named at the end ("(unreadable: author)").
 func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
 	var mark string
 	switch {
@@ -164,12 +168,19 @@ func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
 	default:
 		mark = p.Dim("exit 0")
 	}
-	subject := le.Entry.Line
+	if len(le.Unreadable) > 0 {
+		mark += " " + p.Note("(unreadable: "+strings.Join(le.Unreadable, ", ")+")")
+	}
+	subject := ui.Escape(le.Entry.Line)
 	if le.Failed() {
 		subject = p.Bad(subject)
 	}
-	_, err := fmt.Fprintf(w, "%s %s  %-8s  %s  %s\n", p.ID(shortID(le.Commit)),
-		le.Time.In(time.Local).Format("2006-01-02 15:04"), le.Author, subject, mark)
+	when := "????-??-?? ??:??"
+	if !le.Time.IsZero() {
+		when = le.Time.In(time.Local).Format("2006-01-02 15:04")
+	}
+	_, err := fmt.Fprintf(w, "%s %s  %-8s  %s  %s\n", p.ID(shortID(ui.Escape(le.Commit))),
+		when, ui.Escape(le.Author), subject, mark)
 	return err
 }
 
@@ -195,7 +206,13 @@ func completeNames(e *env, apps bool) []string {
 	}
 	var out []string
 	for n := range seen {
-		out = append(out, n)
+		// A name that would need escaping is no app or server name (those
+		// are domain-like) and, escaped, would complete to a name that is
+		// not there; raw, a newline in it would add candidates and an
+		// escape sequence would reach the terminal: leave it out.
+		if ui.Printable(n) && !strings.ContainsAny(n, " \t") {
+			out = append(out, n)
+		}
 	}
 	sort.Strings(out)
 	return out
