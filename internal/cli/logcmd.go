@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -184,6 +185,25 @@ func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
 	return err
 }
 
+// completable reports whether a file name may be offered as an app or
+// server name: letters, digits, '.', '-' and '_' only, as abra's domain-like
+// names are. Anything else read from the repository's file names is left
+// out: raw, a newline would add candidates, a tab would start a
+// description, an escape sequence would reach the terminal and '*' or ':!'
+// would reach the shell or git as patterns; escaped, it would complete to
+// a name that is not there.
+func completable(n string) bool {
+	if n == "" || !ui.Printable(n) {
+		return false
+	}
+	for _, r := range n {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(".-_", r) {
+			return false
+		}
+	}
+	return true
+}
+
 // completeNames lists app (env file) or server names for shell completion.
 func completeNames(e *env, apps bool) []string {
 	dir, _ := os.Getwd()
@@ -206,11 +226,7 @@ func completeNames(e *env, apps bool) []string {
 	}
 	var out []string
 	for n := range seen {
-		// A name that would need escaping is no app or server name (those
-		// are domain-like) and, escaped, would complete to a name that is
-		// not there; raw, a newline in it would add candidates and an
-		// escape sequence would reach the terminal: leave it out.
-		if ui.Printable(n) && !strings.ContainsAny(n, " \t") {
+		if completable(n) {
 			out = append(out, n)
 		}
 	}
