@@ -52,7 +52,7 @@ doctor exits 1 when any check failed. --json prints one JSON array of
 			defer stop()
 			checks := doctor.Run(ctx, doctor.Options{Getenv: e.getenv, Self: self, RemoteTimeout: o.timeout})
 			if o.json {
-				enc := json.NewEncoder(e.stdout)
+				enc := json.NewEncoder(ui.JSONWriter(e.stdout))
 				enc.SetIndent("", "  ")
 				enc.SetEscapeHTML(false)
 				if err := enc.Encode(checks); err != nil {

@@ -81,7 +81,7 @@ func newLeaseLsCmd(e *env) *cobra.Command {
 				if out == nil {
 					out = []leaseListJSON{}
 				}
-				enc := json.NewEncoder(e.stdout)
+				enc := json.NewEncoder(ui.JSONWriter(e.stdout))
 				enc.SetIndent("", "  ")
 				enc.SetEscapeHTML(false)
 				if err := enc.Encode(out); err != nil {

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -84,3 +86,59 @@ func escape(s string, keepNewlines bool) string {
 
 // Printable reports whether s needs no escaping.
 func Printable(s string) bool { return Escape(s) == s }
+
+// JSONWriter returns a writer for JSON output that writes the characters
+// Invisible reports and a JSON encoder leaves raw (DEL, C1 controls, bidi
+// and zero-width characters: JSON need not escape them) as \uXXXX escapes
+// instead. The JSON stays exact: it decodes to the same text. Each Write
+// must hold whole UTF-8 characters, as an encoder's writes of whole values
+// do.
+func JSONWriter(w io.Writer) io.Writer { return jsonWriter{w} }
+
+type jsonWriter struct{ w io.Writer }
+
+func (j jsonWriter) Write(p []byte) (int, error) {
+	if _, err := j.w.Write(EscapeJSON(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// EscapeJSON rewrites JSON text as JSONWriter does. A JSON encoder has
+// already escaped C0 controls, quotes and backslashes and replaced bytes
+// that are not UTF-8, so every character rewritten here is inside a
+// string, where \uXXXX means the character itself.
+func EscapeJSON(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		if b[i] < 0x7f {
+			if out != nil {
+				out = append(out, b[i])
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if (r == utf8.RuneError && size == 1) || !Invisible(r, size) {
+			if out != nil {
+				out = append(out, b[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		if out == nil {
+			out = append(make([]byte, 0, len(b)+16), b[:i]...)
+		}
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += size
+	}
+	if out == nil {
+		return b
+	}
+	return out
+}

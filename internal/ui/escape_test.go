@@ -33,3 +33,15 @@ func TestEscape(t *testing.T) {
 		t.Errorf("EscapeText: %q", got)
 	}
 }
+
+func TestEscapeJSON(t *testing.T) {
+	in := []byte(`{"a":"x` + "\x7f\u0085\u009b\u202e\u200b\ufeff\U000e0041" + `ü日🙂\u001b"}`)
+	want := `{"a":"x\u007f\u0085\u009b\u202e\u200b\ufeff\udb40\udc41ü日🙂\u001b"}`
+	if got := string(EscapeJSON(in)); got != want {
+		t.Errorf("EscapeJSON:\ngot  %s\nwant %s", got, want)
+	}
+	plain := []byte(`{"line":"abra app deploy foo.example.org","author":"Zoë"}`)
+	if got := EscapeJSON(plain); &got[0] != &plain[0] {
+		t.Error("EscapeJSON copied JSON that needs nothing")
+	}
+}
