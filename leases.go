@@ -98,10 +98,12 @@ func (p *Plan) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
 	h, err := rm.Acquire(ctx, want, s.LeaseTTL, lease.AcquireOptions{
 		Wait: p.leaseWait(),
 		OnWait: func(holder lease.Lease, left time.Duration) {
+			holder = holder.Escaped()
 			p.e.say("waiting for the lease on %s: %s is running `%s` since %s; waiting up to %s more",
 				t.App, holder.Holder(), holder.Command, lease.Clock(holder.Started, now()), left.Round(time.Second))
 		},
 		OnTakeover: func(old lease.Lease) {
+			old = old.Escaped()
 			p.e.say("the lease of %s on %s (id %s, `%s` since %s) expired at %s, so its opsync has probably stopped; taking it over",
 				old.Holder(), t.App, old.ID, old.Command, lease.Clock(old.Started, now()), lease.Clock(old.Expires, now()))
 		},
@@ -124,7 +126,7 @@ func (p *Plan) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
 // heldRefusal is the error for a lease someone else holds: who, doing
 // what, since and until when, and the two ways out.
 func (p *Plan) heldRefusal(t *Target, he *lease.HeldError) error {
-	h, now := he.Holder, p.e.o.Now()
+	h, now := he.Holder.Escaped(), p.e.o.Now()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s on %s is leased to %s, running `%s` since %s; the lease (id %s) expires at %s unless renewed. ",
 		h.App, h.Server, h.Holder(), h.Command, lease.Clock(h.Started, now), h.ID, lease.Clock(h.Expires, now))
@@ -328,7 +330,7 @@ func (e *Engine) BreakLease(ctx context.Context, app, server, id string) (lease.
 			case errors.As(err, &we):
 				return lease.Lease{}, "", refuse(ExitUsage, "refusing to break the lease on %s: its id is %s (held by %s, running `%s` since %s), not %s. "+
 					"Look at it with `opsync lease ls`, and break it by its id if that command is surely no longer running",
-					app, we.Current.ID, we.Current.Holder(), we.Current.Command, lease.Clock(we.Current.Started, e.o.Now()), id)
+					app, we.Current.Escaped().ID, we.Current.Escaped().Holder(), we.Current.Escaped().Command, lease.Clock(we.Current.Started, e.o.Now()), id)
 			case errors.Is(err, lease.ErrNoLease):
 				tried = append(tried, r.target())
 			default:

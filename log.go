@@ -29,6 +29,11 @@ type LogEntry struct {
 	// Entry holds the parsed message. For a manual commit or a merge only
 	// Line (the subject) is set.
 	Entry oplog.Entry
+	// Unreadable names what opsync could not read of the commit (see
+	// git.Commit.Unreadable: "author", "time", "zone", "text"); those
+	// fields are empty. A time that RFC 3339 cannot write (a year before 0
+	// or after 9999) is "time" too in the JSON, whose time is then "".
+	Unreadable []string
 
 	committed time.Time // the order git walks in, used to merge repositories
 }
@@ -61,6 +66,7 @@ type logEntryJSON struct {
 	Session         string          `json:"session"`
 	Resolved        []string        `json:"resolved"`
 	Extra           []oplog.Trailer `json:"extra"`
+	Unreadable      []string        `json:"unreadable"`
 }
 
 // MarshalJSON writes the entry with the keys documented in the README.
@@ -69,7 +75,7 @@ type logEntryJSON struct {
 func (le LogEntry) MarshalJSON() ([]byte, error) {
 	e := le.Entry
 	j := logEntryJSON{
-		Commit: le.Commit, Time: le.Time.Format(time.RFC3339), Author: le.Author, Email: le.Email,
+		Commit: le.Commit, Author: le.Author, Email: le.Email, Unreadable: le.Unreadable,
 		Manual: le.Manual, Merge: le.Merge, Failed: le.Failed(), Repo: le.Repo,
 		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Operator: e.Operator,
 		OpsyncVersion: e.Version, MovedTo: e.MovedTo, MovedFrom: e.MovedFrom, Session: e.Session,
@@ -86,6 +92,16 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 			s := e.Duration.Seconds()
 			j.DurationSeconds = &s
 		}
+	}
+	if y := le.Time.Year(); le.Time.IsZero() || y < 0 || y > 9999 {
+		if !le.Time.IsZero() {
+			j.Unreadable = append(append([]string{}, j.Unreadable...), git.UnreadableTime)
+		}
+	} else {
+		j.Time = le.Time.Format(time.RFC3339)
+	}
+	if j.Unreadable == nil {
+		j.Unreadable = []string{}
 	}
 	if j.Resolved == nil {
 		j.Resolved = []string{}
@@ -107,7 +123,7 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 // entry turns a commit into a log entry.
 func (rp *Repository) entry(c git.Commit) LogEntry {
 	le := LogEntry{Commit: c.ID, Time: c.AuthorTime, Author: c.AuthorName, Email: c.AuthorEmail,
-		Merge: c.IsMerge(), Repo: rp.Path, committed: c.CommitTime}
+		Merge: c.IsMerge(), Repo: rp.Path, Unreadable: c.Unreadable, committed: c.CommitTime}
 	e, ok := oplog.Parse(c.Message)
 	if ok && !le.Merge {
 		le.Entry = e
@@ -249,7 +265,10 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 		var first error
 		for _, s := range streams {
 			if err := s.lr.Close(); err != nil && first == nil {
-				first = fmt.Errorf("cannot read the log of %s:\n%s", s.rp.Name(), git.Indent(err.Error()))
+				// A commit opsync cannot fully read is listed, marked; this
+				// is git itself failing (a damaged repository).
+				first = refuse(ExitSyncFailed, "cannot read the log of %s:\n%s\nCheck the repository with `git -C %s fsck`.",
+					s.rp.Name(), git.Indent(err.Error()), s.rp.Path)
 			}
 		}
 		streams = nil

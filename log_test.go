@@ -15,7 +15,7 @@ import (
 // documents them. Changing them breaks operators' scripts.
 var logKeys = []string{"commit", "time", "author", "email", "manual", "merge", "failed", "repo",
 	"line", "command", "app", "server", "exit", "exit_unknown", "duration_seconds", "operator", "opsync_version",
-	"moved_to", "moved_from", "session", "resolved", "extra"}
+	"moved_to", "moved_from", "session", "resolved", "extra", "unreadable"}
 
 func keysInOrder(t *testing.T, b []byte) []string {
 	t.Helper()
@@ -66,7 +66,7 @@ func TestLogEntryJSONHasEveryKeyInAFixedOrder(t *testing.T) {
 		"line": "abra app secret insert wiki.example.org db_password v2 <redacted>", "command": "app secret insert",
 		"app": "wiki.example.org", "server": "s1", "exit": 1.0, "exit_unknown": false, "duration_seconds": 1.5,
 		"operator": "Alice <alice@example.org> on laptop", "opsync_version": "v0.1.0", "moved_to": "", "moved_from": "",
-		"session": "", "resolved": []any{}, "extra": []any{}}
+		"session": "", "resolved": []any{}, "extra": []any{}, "unreadable": []any{}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %v\nwant %v", got, want)
 	}
@@ -160,6 +160,37 @@ func TestSyncExitCodeTakesTheMostSerious(t *testing.T) {
 		}
 		if got := SyncExitCode(rs); got != c.want {
 			t.Errorf("%v: %d, want %d", c.codes, got, c.want)
+		}
+	}
+}
+
+// A commit whose author line or date opsync could not read keeps every
+// key, with the unreadable ones empty and named; a year RFC 3339 cannot
+// write leaves time empty and is named "time" too.
+func TestLogEntryJSONOfAnUnreadableCommit(t *testing.T) {
+	for _, tc := range []struct {
+		le       LogEntry
+		time     string
+		unreadAs []any
+	}{
+		{LogEntry{Commit: "1", Manual: true, Unreadable: []string{"author"}}, "", []any{"author"}},
+		{LogEntry{Commit: "2", Manual: true, Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, "", []any{"time"}},
+		{LogEntry{Commit: "3", Manual: true, Time: time.Unix(1764684001, 0).UTC(), Unreadable: []string{"zone"}},
+			"2025-12-02T14:00:01Z", []any{"zone"}},
+	} {
+		b, err := json.Marshal(tc.le)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keysInOrder(t, b); !slices.Equal(got, logKeys) {
+			t.Errorf("keys %v\nwant %v", got, logKeys)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got["time"] != tc.time || !reflect.DeepEqual(got["unreadable"], tc.unreadAs) {
+			t.Errorf("%s: time %q unreadable %v, want %q %v", b, got["time"], got["unreadable"], tc.time, tc.unreadAs)
 		}
 	}
 }

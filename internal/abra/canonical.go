@@ -3,8 +3,9 @@ package abra
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"coopcloud.tech/opsync/internal/ui"
 )
 
 // Redacted replaces every value that must never be logged.
@@ -135,10 +136,11 @@ func renderFlag(t token) string {
 }
 
 // Quote shell-quotes s when it holds anything but plain word characters.
-// Control characters (C0 and C1), line and paragraph separators and bytes
-// that are not UTF-8 are written as $'\n'-style escapes (\xHH for a byte,
-// \uHHHH for a character), so a rendered line never spans lines and never
-// carries an invisible character.
+// Control characters (C0 and C1), line and paragraph separators, bidi and
+// zero-width characters (ui.Invisible) and bytes that are not UTF-8 are
+// written as $'\n'-style escapes (\xHH for a byte, \uHHHH or \UHHHHHHHH
+// for a character), so a rendered line never spans lines and never carries
+// an invisible character.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
@@ -174,6 +176,8 @@ func Quote(s string) string {
 			b.WriteString(`\` + string(r))
 		case invisible(r, size) && r < 0x80:
 			fmt.Fprintf(&b, `\x%02x`, r)
+		case invisible(r, size) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
 		case invisible(r, size):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
@@ -185,7 +189,7 @@ func Quote(s string) string {
 	return b.String()
 }
 
-// invisible reports characters a log line must not carry as they are.
-func invisible(r rune, size int) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r == utf8.RuneError && size == 1)
-}
+// invisible reports characters a log line must not carry as they are:
+// controls, line separators, bidi and zero-width characters, and bytes
+// that are not UTF-8 (one definition for opsync, ui.Invisible).
+func invisible(r rune, size int) bool { return ui.Invisible(r, size) }

@@ -189,6 +189,11 @@ func TestQuote(t *testing.T) {
 		{"next\u0085line", `$'next\u0085line'`},
 		{"para\u2028graph", `$'para\u2028graph'`},
 		{"bad\xffbyte", `$'bad\xffbyte'`},
+		// bidi and zero-width characters are shown, not obeyed (ui.Invisible)
+		{"\u202egro.elpmaxe.oof", `$'\u202egro.elpmaxe.oof'`},
+		{"foo\u200b.example.org", `$'foo\u200b.example.org'`},
+		{"\u2066x\u2069\u061c\ufeff", `$'\u2066x\u2069\u061c\ufeff'`},
+		{"tag\U000e0041", `$'tag\U000e0041'`},
 		{"-é", `-é`},
 	}
 	for _, tt := range tests {

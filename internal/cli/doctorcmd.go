@@ -13,6 +13,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/doctor"
 	"coopcloud.tech/opsync/internal/shim"
+	"coopcloud.tech/opsync/internal/ui"
 )
 
 type doctorOptions struct {
@@ -51,7 +52,7 @@ doctor exits 1 when any check failed. --json prints one JSON array of
 			defer stop()
 			checks := doctor.Run(ctx, doctor.Options{Getenv: e.getenv, Self: self, RemoteTimeout: o.timeout})
 			if o.json {
-				enc := json.NewEncoder(e.stdout)
+				enc := json.NewEncoder(ui.JSONWriter(e.stdout))
 				enc.SetIndent("", "  ")
 				enc.SetEscapeHTML(false)
 				if err := enc.Encode(checks); err != nil {
@@ -82,14 +83,15 @@ func printChecks(e *env, checks []doctor.Check) {
 	var failed, warned int
 	for _, c := range checks {
 		lines := strings.Split(strings.TrimRight(c.Detail, "\n"), "\n")
-		fmt.Fprintf(e.stdout, "%-4s  %-*s  %s\n", c.Status, width, c.Name, lines[0])
+		// Details quote file names, git's stderr and remotes: escaped.
+		fmt.Fprintf(e.stdout, "%-4s  %-*s  %s\n", c.Status, width, c.Name, ui.Escape(lines[0]))
 		for _, l := range lines[1:] {
 			if strings.TrimSpace(l) != "" {
-				fmt.Fprintf(e.stdout, "%s%s\n", indent, l)
+				fmt.Fprintf(e.stdout, "%s%s\n", indent, ui.Escape(l))
 			}
 		}
 		if c.Fix != "" && c.Status != doctor.OK {
-			fmt.Fprintf(e.stdout, "%sfix: %s\n", indent, c.Fix)
+			fmt.Fprintf(e.stdout, "%sfix: %s\n", indent, ui.EscapeText(c.Fix))
 		}
 		switch c.Status {
 		case doctor.Fail:

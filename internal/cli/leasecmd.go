@@ -73,7 +73,7 @@ func newLeaseLsCmd(e *env) *cobra.Command {
 				if rl.Err != nil {
 					failed = true
 					j.Error = rl.Err.Error()
-					ui.Say(e.stderr, fmt.Sprintf("warning: cannot read the leases of %s at %s:\n%s", rl.Repo, rl.Remote, rl.Err))
+					ui.Say(e.stderr, fmt.Sprintf("warning: cannot read the leases of %s at %s:\n%s", rl.Repo, rl.Remote, ui.EscapeText(rl.Err.Error())))
 				}
 				out = append(out, j)
 			}
@@ -81,7 +81,7 @@ func newLeaseLsCmd(e *env) *cobra.Command {
 				if out == nil {
 					out = []leaseListJSON{}
 				}
-				enc := json.NewEncoder(e.stdout)
+				enc := json.NewEncoder(ui.JSONWriter(e.stdout))
 				enc.SetIndent("", "  ")
 				enc.SetEscapeHTML(false)
 				if err := enc.Encode(out); err != nil {
@@ -105,6 +105,7 @@ func printLeases(e *env, repos []leaseListJSON, now time.Time) {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	for _, r := range repos {
 		for _, l := range r.raw {
+			l = l.Escaped()
 			if n == 0 {
 				fmt.Fprintln(tw, "APP\tSERVER\tHOLDER\tCOMMAND\tSINCE\tEXPIRES\tID")
 			}
@@ -156,6 +157,7 @@ directory.`,
 			if err != nil {
 				return err
 			}
+			l = l.Escaped()
 			ui.Say(e.stderr, fmt.Sprintf("broke the lease %s on %s at %s: it was held by %s, running `%s` since %s",
 				l.ID, l.App, where, l.Holder(), l.Command, lease.Clock(l.Started, time.Now())))
 			return nil

@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -151,7 +153,10 @@ func noLogHere(all []*opsync.Repository) error {
 }
 
 // printLogLine writes one entry: id, local date and time, author, the
-// command as logged, and how it ended.
+// command as logged, and how it ended. Everything but the id and the date
+// is a teammate's text: it is printed through ui.Escape, so no control,
+// bidi or zero-width character reaches the terminal. What opsync could not
+// read of the commit is named at the end ("(unreadable: author)").
 func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
 	var mark string
 	switch {
@@ -166,13 +171,39 @@ func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
 	default:
 		mark = p.Dim("exit 0")
 	}
-	subject := le.Entry.Line
+	if len(le.Unreadable) > 0 {
+		mark += " " + p.Note("(unreadable: "+strings.Join(le.Unreadable, ", ")+")")
+	}
+	subject := ui.Escape(le.Entry.Line)
 	if le.Failed() {
 		subject = p.Bad(subject)
 	}
-	_, err := fmt.Fprintf(w, "%s %s  %-8s  %s  %s\n", p.ID(shortID(le.Commit)),
-		le.Time.In(time.Local).Format("2006-01-02 15:04"), le.Author, subject, mark)
+	when := "????-??-?? ??:??"
+	if !le.Time.IsZero() {
+		when = le.Time.In(time.Local).Format("2006-01-02 15:04")
+	}
+	_, err := fmt.Fprintf(w, "%s %s  %-8s  %s  %s\n", p.ID(shortID(ui.Escape(le.Commit))),
+		when, ui.Escape(le.Author), subject, mark)
 	return err
+}
+
+// completable reports whether a file name may be offered as an app or
+// server name: letters, digits, '.', '-' and '_' only, as abra's domain-like
+// names are. Anything else read from the repository's file names is left
+// out: raw, a newline would add candidates, a tab would start a
+// description, an escape sequence would reach the terminal and '*' or ':!'
+// would reach the shell or git as patterns; escaped, it would complete to
+// a name that is not there.
+func completable(n string) bool {
+	if n == "" || !ui.Printable(n) {
+		return false
+	}
+	for _, r := range n {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(".-_", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // completeNames lists app (env file) or server names for shell completion.
@@ -197,7 +228,9 @@ func completeNames(e *env, apps bool) []string {
 	}
 	var out []string
 	for n := range seen {
-		out = append(out, n)
+		if completable(n) {
+			out = append(out, n)
+		}
 	}
 	sort.Strings(out)
 	return out

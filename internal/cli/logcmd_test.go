@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/oplog"
 )
 
@@ -211,6 +212,7 @@ func TestLogReadsALongHistory(t *testing.T) {
 //
 //	go test -run '^$' -bench Log20000 -benchtime 10x ./internal/cli
 func BenchmarkLog20000(b *testing.B) {
+	rawLogArgs := git.LogArgs()[1:] // the format opsync asks git log for
 	abraDir := makeLogFixture(b, 20000)
 	repo := filepath.Join(abraDir, "servers")
 	gitLog := func(b *testing.B, args ...string) {
@@ -230,7 +232,7 @@ func BenchmarkLog20000(b *testing.B) {
 			for _, run := range []struct {
 				total *time.Duration
 				args  []string
-			}{{&tGit, nil}, {&tRaw, []string{"-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%B"}}} {
+			}{{&tGit, nil}, {&tRaw, rawLogArgs}} {
 				start := time.Now()
 				cmd := exec.Command("git", append([]string{"-C", repo, "log"}, run.args...)...)
 				cmd.Stdout = io.Discard
@@ -247,7 +249,7 @@ func BenchmarkLog20000(b *testing.B) {
 		b.ReportMetric(float64(tOpsync)/float64(tRaw), "opsync/git-log-raw")
 	})
 	b.Run("git-log", func(b *testing.B) { gitLog(b) })
-	b.Run("git-log-raw-messages", func(b *testing.B) { gitLog(b, "-z", "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%B") })
+	b.Run("git-log-raw-messages", func(b *testing.B) { gitLog(b, rawLogArgs...) })
 	for _, c := range []struct {
 		name string
 		args []string

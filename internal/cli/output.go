@@ -50,7 +50,7 @@ func repos(eng *opsync.Engine, dir string) ([]*opsync.Repository, error) {
 
 // writeJSON writes v indented, as explain does.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(ui.JSONWriter(w))
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
@@ -80,7 +80,7 @@ func (a *jsonArray) add(v json.Marshaler) error {
 	if _, err := io.WriteString(a.w, sep); err != nil {
 		return err
 	}
-	_, err = a.w.Write(b)
+	_, err = a.w.Write(ui.EscapeJSON(b))
 	return err
 }
 

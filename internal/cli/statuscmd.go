@@ -102,13 +102,13 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 	}
 	more := func(value string) { fmt.Fprintf(w, "  %-10s %s\n", "", value) }
 	if len(st.Servers) > 0 {
-		row("servers", strings.Join(st.Servers, ", "))
+		row("servers", ui.Escape(strings.Join(st.Servers, ", ")))
 	}
 	if !st.Git {
 		return
 	}
 	if st.Error != "" {
-		row("error", p.Bad(strings.ReplaceAll(st.Error, "\n", "\n             ")))
+		row("error", p.Bad(strings.ReplaceAll(ui.EscapeText(st.Error), "\n", "\n             ")))
 		return
 	}
 	row("branch", branchLine(p, st))
@@ -116,7 +116,7 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 		row("state", p.Bad(st.InProgress+" in progress"))
 	}
 	for i, le := range st.Unpushed {
-		line := p.ID(shortID(le.Commit)) + " " + le.Entry.Line
+		line := p.ID(shortID(le.Commit)) + " " + ui.Escape(le.Entry.Line)
 		if i == 0 {
 			row("unpushed", line)
 		} else {
@@ -132,9 +132,9 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 			more(fmt.Sprintf("… and %d more (git -C %s status)", len(st.Changes)-mostChanges, st.Repo))
 			break
 		}
-		line := c.Path + p.Dim(" ("+c.State+")")
+		line := ui.Escape(c.Path) + p.Dim(" ("+c.State+")")
 		if c.OrigPath != "" {
-			line = c.OrigPath + " -> " + line
+			line = ui.Escape(c.OrigPath) + " -> " + line
 		}
 		if i == 0 {
 			row("changes", line)
@@ -146,8 +146,8 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 		row("last pull", pullLine(st, now))
 	}
 	for i, l := range st.Leases {
-		line := fmt.Sprintf("%s on %s: %s, running `%s` since %s, expires %s (id %s)", l.App, l.Server, l.Holder(), l.Command,
-			lease.Clock(l.Started, now), lease.Clock(l.Expires, now), l.ID)
+		line := fmt.Sprintf("%s on %s: %s, running `%s` since %s, expires %s (id %s)", ui.Escape(l.App), ui.Escape(l.Server),
+			ui.Escape(l.Holder()), ui.Escape(l.Command), lease.Clock(l.Started, now), lease.Clock(l.Expires, now), ui.Escape(l.ID))
 		if !l.Expires.After(now) {
 			line = p.Dim(line + " (expired: the next command takes it over)")
 		} else {
@@ -164,9 +164,9 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 	}
 	if st.Lock != nil {
 		l := st.Lock
-		held := fmt.Sprintf("held by pid %d on %s since %s", l.PID, l.Host, l.Since.Local().Format("2006-01-02 15:04:05"))
+		held := fmt.Sprintf("held by pid %d on %s since %s", l.PID, ui.Escape(l.Host), l.Since.Local().Format("2006-01-02 15:04:05"))
 		if l.Command != "" {
-			held += " (" + l.Command + ")"
+			held += " (" + ui.Escape(l.Command) + ")"
 		}
 		row("lock", p.Warn(held))
 	} else {
@@ -176,7 +176,7 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 		row("interrupted", p.Warn(in))
 	}
 	for _, prob := range st.Problems {
-		fmt.Fprintf(w, "  %s %s\n", p.Bad("!"), prob)
+		fmt.Fprintf(w, "  %s %s\n", p.Bad("!"), ui.EscapeText(prob))
 	}
 	if st.InStep {
 		if st.Remote != "" {

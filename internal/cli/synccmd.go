@@ -92,7 +92,7 @@ func reportSync(e *env, name string, r opsync.SyncResult) {
 		ui.Say(e.stderr, fmt.Sprintf("skipped %s: %s", name, r.Reason))
 		return
 	case r.Code == opsync.ExitSyncFailed:
-		ui.Say(e.stderr, "error: "+r.Error)
+		ui.Say(e.stderr, "error: "+ui.EscapeText(r.Error))
 		return
 	}
 	if r.Pulled {
@@ -104,7 +104,7 @@ func reportSync(e *env, name string, r opsync.SyncResult) {
 	}
 	switch {
 	case r.Code == opsync.ExitNotPushed:
-		ui.Say(e.stderr, "error: "+r.Error)
+		ui.Say(e.stderr, "error: "+ui.EscapeText(r.Error))
 	case len(r.Pushed) > 0:
 		ui.Say(e.stderr, fmt.Sprintf("pushed %s from %s to %s:\n%s", entries(len(r.Pushed)), name, r.Remote, entryLines(r.Pushed)))
 	case r.Remote == "":
@@ -132,7 +132,7 @@ func entryLines(les []opsync.LogEntry) string {
 			lines = append(lines, fmt.Sprintf("… and %d more (opsync log)", len(les)-most))
 			break
 		}
-		lines = append(lines, shortID(le.Commit)+" "+le.Entry.Line)
+		lines = append(lines, shortID(le.Commit)+" "+ui.Escape(le.Entry.Line))
 	}
 	return git.Indent(strings.Join(lines, "\n"))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,22 +19,54 @@ type Commit struct {
 	AuthorTime  time.Time
 	CommitTime  time.Time
 	Message     string // the raw message (%B)
+	// Unreadable names what git could not give or opsync could not read
+	// of this commit, with the field left empty (zero): UnreadableAuthor,
+	// UnreadableTime, UnreadableZone, UnreadableText. A commit is never
+	// dropped for it: a teammate's odd commit must not hide the log.
+	Unreadable []string
 }
+
+// What Commit.Unreadable names.
+const (
+	// UnreadableAuthor: git could not read the author line (name, email
+	// and date are empty).
+	UnreadableAuthor = "author"
+	// UnreadableTime: the author date is not a number of seconds opsync
+	// can read (AuthorTime is zero).
+	UnreadableTime = "time"
+	// UnreadableZone: the author's time zone is not one of ±00:00–±23:59
+	// (git stores +2500 as given); AuthorTime is in UTC.
+	UnreadableZone = "zone"
+	// UnreadableText: the record held more fields than asked for, so which
+	// of name, email and message holds the extra NUL cannot be told; all
+	// three are empty.
+	UnreadableText = "text"
+)
 
 // IsMerge reports whether the commit has more than one parent.
 func (c Commit) IsMerge() bool { return len(c.Parents) > 1 }
 
-// logFormat separates fields with US (0x1f); -z ends each commit with NUL.
-// Neither can occur in a name, an email, a date or, in practice, a commit
-// message, so the output parses without guessing.
-const logFormat = "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%B"
+// logFormat puts every field in a field of its own, NUL-terminated, with
+// the fields git writes itself (ids, numbers) first and the free text a
+// teammate chose (name, email, message) after them; the record ends with
+// the commit id again, and -z ends it with one more NUL. No byte of a name
+// or a message can move a field: NUL cannot occur in them (git stops a
+// message at a NUL and refuses an author line holding one), and even if
+// one did, the record still ends only at its own id, which no message can
+// hold (it would have to contain the hash of itself). Dates are raw:
+// seconds since 1970 and the zone as stored, which any year and any zone
+// git accepts can be written in.
+const logFormat = "--format=%H%x00%P%x00%ad%x00%ct%x00%an%x00%ae%x00%B%x00%H"
+
+// logFields is how many fields a record of logFormat has.
+const logFields = 8
 
 // LogArgs are the arguments of the log process for the revision and
 // filter arguments extra: NUL-separated records in a fixed format,
 // whatever the operator's log.* settings say (signatures, decorations and
 // colour would otherwise mix into the output).
 func LogArgs(extra ...string) []string {
-	args := []string{"log", "-z", "--no-show-signature", "--no-color", "--no-decorate", "--no-notes", logFormat}
+	args := []string{"log", "-z", "--no-show-signature", "--no-color", "--no-decorate", "--no-notes", "--date=raw", logFormat}
 	return append(args, extra...)
 }
 
@@ -49,10 +82,11 @@ type LogReader struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	queue   []Commit
-	partial []byte
-	ended   bool  // git has exited
-	err     error // git's failure, or a malformed record
-	closed  bool  // Close was called: output is no longer wanted
+	partial []byte   // the field being read
+	fields  []string // the fields of the record being read
+	ended   bool     // git has exited
+	err     error    // git's failure, or a malformed record
+	closed  bool     // Close was called: output is no longer wanted
 }
 
 // StartLog starts `git log` with LogArgs(extra...). Read the commits with
@@ -65,10 +99,13 @@ func (c *Client) StartLog(ctx context.Context, extra ...string) *LogReader {
 		defer close(lr.done)
 		_, err := c.RunCmd(ctx, Cmd{Args: LogArgs(extra...), Stdout: (*logWriter)(lr)})
 		lr.mu.Lock()
-		if err == nil && len(bytes.TrimSpace(lr.partial)) > 0 {
-			lr.push(lr.partial) // -z leaves the last record unterminated
+		if err == nil && lr.err == nil && (len(bytes.TrimSpace(lr.partial)) > 0 || len(lr.fields) > 0) {
+			lr.field(lr.partial) // the last field, if git left it unterminated
+			if len(lr.fields) > 0 && lr.err == nil {
+				lr.err = ErrLogFormat // git stopped within a record
+			}
 		}
-		lr.partial = nil
+		lr.partial, lr.fields = nil, nil
 		if err != nil && lr.err == nil && !lr.closed {
 			lr.err = err
 		}
@@ -130,57 +167,114 @@ func (w *logWriter) Write(p []byte) (int, error) {
 		return 0, errLogClosed // stops the copy; git gets EPIPE
 	}
 	n := len(p)
-	for len(p) > 0 {
+	for len(p) > 0 && lr.err == nil {
 		i := bytes.IndexByte(p, 0)
 		if i < 0 {
 			lr.partial = append(lr.partial, p...)
 			break
 		}
-		rec := p[:i]
+		f := p[:i]
 		if len(lr.partial) > 0 {
-			rec = append(lr.partial, rec...)
-			lr.partial = nil
+			f = append(lr.partial, f...)
+			lr.partial = lr.partial[:0]
 		}
-		lr.push(rec)
+		lr.field(f)
 		p = p[i+1:]
 	}
 	lr.cond.Broadcast()
 	return n, nil
 }
 
-// push parses one record and queues it. The caller holds mu.
-func (lr *LogReader) push(rec []byte) {
-	c, err := parseCommit(string(bytes.TrimPrefix(rec, []byte("\n"))))
-	if err != nil {
-		if lr.err == nil {
-			lr.err = err
+// field adds one field to the record being read, and queues the record
+// when this field ends it: the commit id again, after at least the
+// fields logFormat asks for. The caller holds mu.
+func (lr *LogReader) field(f []byte) {
+	if len(lr.fields) == 0 {
+		f = bytes.TrimPrefix(f, []byte("\n"))
+		if !isCommitID(f) {
+			lr.err = ErrLogFormat // not a record: git printed something else
+			return
 		}
-		return
 	}
-	lr.queue = append(lr.queue, c)
+	lr.fields = append(lr.fields, string(f))
+	if len(lr.fields) >= logFields && lr.fields[len(lr.fields)-1] == lr.fields[0] {
+		lr.queue = append(lr.queue, parseCommit(lr.fields))
+		lr.fields = lr.fields[:0:0]
+	}
 }
 
-// ErrLogFormat means git log printed a record that does not have the
-// fields LogArgs asks for.
+// ErrLogFormat means git log printed something that is not a record of
+// the format LogArgs asks for (it stops the log: nothing after it can be
+// cut into records with certainty).
 var ErrLogFormat = errors.New("git log printed a record opsync cannot read")
 
-func parseCommit(rec string) (Commit, error) {
-	f := strings.SplitN(rec, "\x1f", 7)
-	if len(f) != 7 || len(f[0]) < 40 {
-		return Commit{}, ErrLogFormat
+func isCommitID(f []byte) bool {
+	if len(f) != 40 && len(f) != 64 {
+		return false
 	}
-	at, err1 := time.Parse(time.RFC3339, f[4])
-	ct, err2 := time.Parse(time.RFC3339, f[5])
-	if err1 != nil || err2 != nil {
-		return Commit{}, ErrLogFormat
+	for _, c := range f {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
 	}
-	return Commit{
-		ID:          f[0],
-		Parents:     strings.Fields(f[1]),
-		AuthorName:  f[2],
-		AuthorEmail: f[3],
-		AuthorTime:  at,
-		CommitTime:  ct,
-		Message:     f[6],
-	}, nil
+	return true
+}
+
+// parseCommit reads the fields of one record (logFormat; f[0] is a commit
+// id and the last field repeats it). It always returns the commit: what
+// it cannot read is left empty and named in Unreadable.
+func parseCommit(f []string) Commit {
+	c := Commit{ID: f[0], Parents: strings.Fields(f[1])}
+	if len(f) == logFields {
+		c.AuthorName, c.AuthorEmail, c.Message = f[4], f[5], f[6]
+	} else {
+		c.Unreadable = append(c.Unreadable, UnreadableText)
+	}
+	if secs, err := strconv.ParseInt(f[3], 10, 64); err == nil {
+		c.CommitTime = time.Unix(secs, 0).UTC()
+	}
+	date := f[2]
+	if date == "" {
+		// git could not split the author line into name, email and date
+		// (a header written by hand): it prints all three empty.
+		c.Unreadable = append(c.Unreadable, UnreadableAuthor)
+		return c
+	}
+	at, zone, ok := parseRawDate(date)
+	switch {
+	case !ok:
+		c.Unreadable = append(c.Unreadable, UnreadableTime)
+	case !zone:
+		c.AuthorTime = at
+		c.Unreadable = append(c.Unreadable, UnreadableZone)
+	default:
+		c.AuthorTime = at
+	}
+	return c
+}
+
+// parseRawDate reads git's raw date, "1764684000 +0100". zoneOK is false
+// when the zone is not [+-]HHMM with HH < 24 and MM < 60: the time is then
+// in UTC.
+func parseRawDate(s string) (t time.Time, zoneOK, ok bool) {
+	secs, zone, _ := strings.Cut(s, " ")
+	n, err := strconv.ParseInt(secs, 10, 64)
+	// Beyond ±2^55 seconds time.Unix's year wraps around.
+	if err != nil || n > 1<<55 || n < -(1<<55) {
+		return time.Time{}, false, false
+	}
+	t = time.Unix(n, 0).UTC()
+	if len(zone) != 5 || (zone[0] != '+' && zone[0] != '-') {
+		return t, false, true
+	}
+	hh, err1 := strconv.Atoi(zone[1:3])
+	mm, err2 := strconv.Atoi(zone[3:5])
+	if err1 != nil || err2 != nil || hh > 23 || mm > 59 || zone[1] < '0' || zone[3] < '0' {
+		return t, false, true
+	}
+	off := (hh*60 + mm) * 60
+	if zone[0] == '-' {
+		off = -off
+	}
+	return t.In(time.FixedZone("", off)), true, true
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -138,8 +139,102 @@ func TestLogReaderDoesNotMakeGitWaitForTheReader(t *testing.T) {
 	}
 }
 
-func TestParseCommitRefusesForeignOutput(t *testing.T) {
-	if _, err := parseCommit("gpg: Signature made …"); !errors.Is(err, ErrLogFormat) {
-		t.Errorf("got %v", err)
+func TestLogReaderRefusesForeignOutput(t *testing.T) {
+	lr := &LogReader{}
+	lr.cond = sync.NewCond(&lr.mu)
+	(*logWriter)(lr).Write([]byte("gpg: Signature made …\x00"))
+	if !errors.Is(lr.err, ErrLogFormat) || len(lr.queue) != 0 {
+		t.Errorf("got %v, %d commits", lr.err, len(lr.queue))
+	}
+}
+
+// oddCommit writes a commit object by hand (git hash-object --literally
+// takes what git commit and commit-tree refuse) and returns its id.
+func oddCommit(t *testing.T, dir, parent, author, committer, msg string) string {
+	t.Helper()
+	obj := "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+	if parent != "" {
+		obj += "parent " + parent + "\n"
+	}
+	obj += "author " + author + "\ncommitter " + committer + "\n\n" + msg
+	cmd := exec.Command("git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin")
+	cmd.Dir, cmd.Stdin = dir, strings.NewReader(obj)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("hash-object: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Commits git accepts (or takes as written) but that the old reader could
+// not cut into fields: each is read, in order, with what cannot be read
+// named, and none stops the log.
+func TestLogReaderReadsOddCommits(t *testing.T) {
+	c := newLogRepo(t, 1)
+	dir := c.Dir
+	base, err := c.Run(context.Background(), "rev-parse", "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = strings.TrimSpace(base)
+	id := base
+	type want struct {
+		name, email, msg string
+		unreadable       string
+		at               time.Time
+		zone             int
+	}
+	cases := []struct {
+		author, committer, msg string
+		want                   want
+	}{
+		{"Mal\x1flory <m@x> 1764684000 +0100", "Mal <m@x> 1764684000 +0100", "us \x1f in the name\n",
+			want{"Mal\x1flory", "m@x", "us \x1f in the name\n", "", time.Unix(1764684000, 0), 3600}},
+		{"Zed <z@x> 1764684001 +2500", "Zed <z@x> 1764684001 +2500", "zone +2500\n",
+			want{"Zed", "z@x", "zone +2500\n", "zone", time.Unix(1764684001, 0), 0}},
+		{"Yan <y@x> 253402300800 +0000", "Yan <y@x> 253402300800 +0000", "year 10000\n",
+			want{"Yan", "y@x", "year 10000\n", "", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), 0}},
+		{"no ident at all", "Mal <m@x> 1764684002 +0000", "broken author line\n",
+			want{"", "", "broken author line\n", "author", time.Time{}, 0}},
+		{"Nul\x00Name <n@x> 1764684003 +0000", "Mal <m@x> 1764684003 +0000", "a message\x00with a NUL\n",
+			want{"", "", "a message", "author", time.Time{}, 0}},
+		{"Esc <e@x> 99999999999999999999 +0000", "Mal <m@x> 1764684004 +0000", "\x1b[2K\rexit 0\n",
+			// git itself reads a date it cannot hold as 0.
+			want{"Esc", "e@x", "\x1b[2K\rexit 0\n", "", time.Unix(0, 0), 0}},
+	}
+	var ids []string
+	for _, tc := range cases {
+		id = oddCommit(t, dir, id, tc.author, tc.committer, tc.msg)
+		ids = append(ids, id)
+	}
+	if _, err := c.Run(context.Background(), "update-ref", "HEAD", id); err != nil {
+		t.Fatal(err)
+	}
+	lr := c.StartLog(context.Background(), "HEAD")
+	var got []Commit
+	for {
+		cm, ok := lr.Next()
+		if !ok {
+			break
+		}
+		got = append(got, cm)
+	}
+	if err := lr.Close(); err != nil {
+		t.Fatalf("the log failed: %v", err)
+	}
+	if len(got) != len(cases)+1 || got[len(got)-1].ID != base {
+		t.Fatalf("read %d commits, want %d ending with the first", len(got), len(cases)+1)
+	}
+	for i, tc := range cases {
+		g, w := got[len(cases)-1-i], tc.want
+		if g.ID != ids[i] || g.AuthorName != w.name || g.AuthorEmail != w.email || g.Message != w.msg ||
+			strings.Join(g.Unreadable, ",") != w.unreadable || !g.AuthorTime.Equal(w.at) || len(g.Parents) != 1 {
+			t.Errorf("commit %d (%q):\ngot  %q %q %q unreadable %q at %s parents %d\nwant %q %q %q unreadable %q at %s",
+				i, tc.author, g.AuthorName, g.AuthorEmail, g.Message, g.Unreadable, g.AuthorTime, len(g.Parents),
+				w.name, w.email, w.msg, w.unreadable, w.at)
+		}
+		if _, off := g.AuthorTime.Zone(); w.unreadable == "" && off != w.zone {
+			t.Errorf("commit %d: zone %d, want %d", i, off, w.zone)
+		}
 	}
 }

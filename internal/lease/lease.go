@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"coopcloud.tech/opsync/internal/ui"
 	"coopcloud.tech/opsync/oplog"
 )
 
@@ -97,6 +98,17 @@ func (l Lease) Holder() string {
 		who += fmt.Sprintf(" (pid %d)", l.PID)
 	}
 	return who
+}
+
+// Escaped returns the lease with every text field passed through
+// ui.Escape, for printing: a lease ref is a teammate's text, and must not
+// move the cursor, clear a line, set the window title or reorder what
+// follows it on the terminal. JSON output uses the lease itself.
+func (l Lease) Escaped() Lease {
+	for _, f := range []*string{&l.ID, &l.Server, &l.App, &l.Operator, &l.Host, &l.Command, &l.Commit, &l.Remote} {
+		*f = ui.Escape(*f)
+	}
+	return l
 }
 
 // Message is the lease commit's message.

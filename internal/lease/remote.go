@@ -55,7 +55,8 @@ type HeldError struct {
 }
 
 func (e *HeldError) Error() string {
-	return fmt.Sprintf("%s on %s is leased by %s", e.Holder.App, e.Holder.Server, e.Holder.Holder())
+	h := e.Holder.Escaped()
+	return fmt.Sprintf("%s on %s is leased by %s", h.App, h.Server, h.Holder())
 }
 
 // ErrLost means the lease is no longer ours: someone broke it, or took it
@@ -399,7 +400,8 @@ type WrongIDError struct {
 }
 
 func (e *WrongIDError) Error() string {
-	return fmt.Sprintf("the lease on %s is %s, held by %s, not %s", e.Current.App, e.Current.ID, e.Current.Holder(), e.Want)
+	c := e.Current.Escaped()
+	return fmt.Sprintf("the lease on %s is %s, held by %s, not %s", c.App, c.ID, c.Holder(), e.Want)
 }
 
 // ErrNoLease means there is no lease to break.

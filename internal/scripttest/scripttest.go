@@ -64,6 +64,8 @@ func Params(dir string) testscript.Params {
 			"holdlock":    cmdHoldLock,
 			"releaselock": cmdReleaseLock,
 			"jsonfields":  cmdJSONFields,
+			// nocontrol.go
+			"nocontrol": cmdNoControl,
 			// faultcmds.go
 			"killbg":      cmdKillBackground,
 			"waitorphans": cmdWaitOrphans,

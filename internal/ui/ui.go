@@ -12,7 +12,10 @@ import (
 const Prefix = "opsync: "
 
 // Say writes one message: the first line after "opsync: ", the following
-// lines indented under it.
+// lines indented under it. Each line goes through Escape: a message may
+// quote a teammate's text (a lease, a file name, git's stderr), and no
+// control character of it reaches the terminal; Say's messages are never
+// coloured.
 func Say(w io.Writer, msg string) {
 	lines := strings.Split(strings.TrimRight(msg, "\n"), "\n")
 	var b strings.Builder
@@ -22,7 +25,7 @@ func Say(w io.Writer, msg string) {
 		} else if l != "" {
 			b.WriteString(strings.Repeat(" ", len(Prefix)))
 		}
-		b.WriteString(l)
+		b.WriteString(Escape(l))
 		b.WriteByte('\n')
 	}
 	io.WriteString(w, b.String())
