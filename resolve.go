@@ -20,6 +20,10 @@ var versionWriters = map[string]bool{"app deploy": true, "app upgrade": true, "a
 // versionKeys are the variables abra writes the deployed version to.
 var versionKeys = []string{"TYPE", "RECIPE"}
 
+// versionPickaxe finds the commits that changed a line assigning one of
+// versionKeys (git log -E -G).
+const versionPickaxe = "-G^(TYPE|RECIPE)="
+
 // readVersions returns the version variables of an env file ("" values
 // for a missing file).
 func readVersions(path string) map[string]string {
