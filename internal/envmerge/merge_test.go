@@ -242,9 +242,12 @@ var cases = []mergeCase{
 		want: "A=0\nB=2\nA=4\n",
 	},
 	{
+		// A move is a line removed and a line added, as in git: the removal
+		// meets their change (a conflict), the line added stays.
 		name: "ours moves a variable, theirs changes it",
 		base: "A=1\nB=2\nC=3\n", ours: "B=2\nC=3\nA=1\n", theirs: "A=7\nB=2\nC=3\n",
-		want: "B=2\nC=3\nA=7\n",
+		want:      "<<<<<<< ours\n=======\nA=7\n>>>>>>> theirs\nB=2\nC=3\nA=1\n",
+		conflicts: []string{""},
 	},
 	{
 		name: "both add blank lines and variables in the same place",
