@@ -11,21 +11,27 @@ import "strings"
 //     changed, or both the same way, takes that side's lines. A chunk both
 //     sides changed differently is a conflict hunk. Two sides' changes that
 //     touch (no unchanged line between them) fall in one hunk, as in git.
-//  2. A conflict hunk is merged by key when it is resolvable: in each
+//  2. A conflict hunk whose three versions have the same number of lines
+//     (none inside a multi-line value), each changed by one side at most or
+//     by both the same way, is merged line by line: two operators
+//     uncommenting adjacent overlay lines both land.
+//  3. Else a conflict hunk is merged by key when it is resolvable: in each
 //     version it is made of whole entries (a multi-line value is not cut;
 //     the hunk takes in the unchanged lines of a value it would cut), every
 //     variable it defines is defined at most once in each whole version,
 //     inside the hunk if at all, and its other lines (comments, blank
 //     lines) are as in base on both sides, or changed the same way by both,
-//     or changed by one side while the
-//     other only changed values (its lines are base's variables, in base's
-//     order). The key merge applies each side's
-//     added, changed and removed variables and marks a variable both sides
-//     changed differently alone.
-//     Where both sides only inserted lines at one place, whole entries and
-//     none defining a variable defined anywhere else in any version, the
-//     result is our lines, then theirs.
-//  3. Any other conflict hunk is marked whole, with the lines both sides
+//     or changed by one side while the other only changed values (its
+//     lines are base's variables, in base's order). The key merge applies
+//     each side's added, changed and removed variables and marks a
+//     variable both sides changed differently alone.
+//  4. Else a hunk of the same number of lines in all three (none inside a
+//     multi-line value) is merged line by line as in 2, each run of lines
+//     both sides changed differently marked alone. Else, where both sides
+//     only inserted lines at one place, whole entries and none defining a
+//     variable defined anywhere else in any version, the result is our
+//     lines, then theirs.
+//  5. Any other conflict hunk is marked whole, with the lines both sides
 //     share at its start and end left outside the markers (as git's
 //     zealous merge does).
 //
@@ -66,6 +72,9 @@ func newVersion(f *file) *version {
 
 // boundary reports whether line index i begins an item (or is the end).
 func (v *version) boundary(i int) bool { return i == len(v.lines) || v.start[i] }
+
+// single reports whether line i is an item of its own.
+func (v *version) single(i int) bool { return len(v.f.items[v.item[i]].lines) == 1 }
 
 // toStart is how many lines before line i its item begins.
 func (v *version) toStart(i int) int {
@@ -172,6 +181,10 @@ func (m *lineMerger) chunk(b0, b1, o0, o1, t0, t1 int) {
 		m.out = append(m.out, piece{lines: m.o.lines[o0:o1]})
 		return
 	}
+	sameLen := b1-b0 == o1-o0 && b1-b0 == t1-t0
+	if sameLen && m.inPlace(b0, b1, o0, t0, false) {
+		return
+	}
 	if m.resolvable(b0, b1, o0, o1, t0, t1) {
 		sub := func(v *version, lo, hi int) file {
 			return file{items: v.f.items[v.itemIndex(lo):v.itemIndex(hi)]}
@@ -180,6 +193,9 @@ func (m *lineMerger) chunk(b0, b1, o0, o1, t0, t1 int) {
 		m.out = append(m.out, pieces...)
 		m.res.Conflicts = append(m.res.Conflicts, r.Conflicts...)
 		m.res.Resolved = append(m.res.Resolved, r.Resolved...)
+		return
+	}
+	if sameLen && m.inPlace(b0, b1, o0, t0, true) {
 		return
 	}
 	if b0 == b1 && m.bothInsert(o0, o1, t0, t1) {
@@ -198,6 +214,54 @@ func (m *lineMerger) chunk(b0, b1, o0, o1, t0, t1 int) {
 		tail = append([]line{m.o.lines[o1-1]}, tail...)
 		o1, t1 = o1-1, t1-1
 	}
+	m.lineConflict(b0, b1, o0, o1, t0, t1)
+	if len(tail) > 0 {
+		m.out = append(m.out, piece{lines: tail})
+	}
+}
+
+// inPlace merges a hunk of lines changed in place (the same number in
+// all three, none inside a multi-line value) line by line; each run of
+// lines both sides changed differently is marked alone, as its own
+// conflict (only with conflicts true: else there must be none). It reports
+// false, having written nothing, when the rule does not apply.
+func (m *lineMerger) inPlace(b0, b1, o0, t0 int, conflicts bool) bool {
+	n := b1 - b0
+	both := make([]bool, n)
+	nb := 0
+	for i := 0; i < n; i++ {
+		if !m.b.single(b0+i) || !m.o.single(o0+i) || !m.t.single(t0+i) {
+			return false
+		}
+		bl, ol, tl := m.b.texts[b0+i], m.o.texts[o0+i], m.t.texts[t0+i]
+		if ol != bl && tl != bl && ol != tl {
+			both[i] = true
+			nb++
+		}
+	}
+	if nb > 0 && !conflicts {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		switch {
+		case both[i]:
+			k := i
+			for k < n && both[k] {
+				k++
+			}
+			m.lineConflict(b0+i, b0+k, o0+i, o0+k, t0+i, t0+k)
+			i = k - 1
+		case m.o.texts[o0+i] == m.b.texts[b0+i]:
+			m.out = append(m.out, piece{lines: m.t.lines[t0+i : t0+i+1]})
+		default:
+			m.out = append(m.out, piece{lines: m.o.lines[o0+i : o0+i+1]})
+		}
+	}
+	return true
+}
+
+// lineConflict marks the region as a conflict of lines.
+func (m *lineMerger) lineConflict(b0, b1, o0, o1, t0, t1 int) {
 	c := Conflict{
 		Base: strings.Join(m.b.texts[b0:b1], "\n"), InBase: b1 > b0,
 		Ours: strings.Join(m.o.texts[o0:o1], "\n"), InOurs: o1 > o0,
@@ -206,9 +270,6 @@ func (m *lineMerger) chunk(b0, b1, o0, o1, t0, t1 int) {
 	c.Names = m.names(b0, b1, o0, o1, t0, t1)
 	m.res.Conflicts = append(m.res.Conflicts, c)
 	m.out = append(m.out, markers(m.opt, m.o.lines[o0:o1], m.t.lines[t0:t1])...)
-	if len(tail) > 0 {
-		m.out = append(m.out, piece{lines: tail})
-	}
 }
 
 // resolvable is rule 2: the hunk is whole entries in each version, and each

@@ -19,6 +19,39 @@ type mergeCase struct {
 // against git's own line merge (see TestMergeAgreesWithGitWhereGitMerges).
 var cases = []mergeCase{
 	{
+		// issue 14, 1: repeated keys are lines in order, as in git
+		name:   "two operators enable different overlays",
+		base:   "COMPOSE_FILE=\"compose.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.postgres.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.mariadb.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n",
+		ours:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.postgres.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.mariadb.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n",
+		theirs: "COMPOSE_FILE=\"compose.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.postgres.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.mariadb.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n",
+		want:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.postgres.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.mariadb.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n",
+	},
+	{
+		// git conflicts on adjacent lines; each changed by one side only
+		name:   "two operators enable adjacent overlays",
+		base:   "COMPOSE_FILE=\"compose.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.s3.yml\"\n",
+		ours:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.s3.yml\"\n",
+		theirs: "COMPOSE_FILE=\"compose.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.s3.yml\"\n",
+		want:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.s3.yml\"\n",
+	},
+	{
+		// issue 14, 2: the live line's change is not left outside markers
+		name:   "an alternative uncommented above the live line the other side changes",
+		base:   "#STORAGE=local\n# or\nSTORAGE=s3\nX=1\n",
+		ours:   "STORAGE=local\n# or\nSTORAGE=s3\nX=1\n",
+		theirs: "#STORAGE=local\n# or\nSTORAGE=minio\nX=1\n",
+		want:   "STORAGE=local\n# or\nSTORAGE=minio\nX=1\n",
+	},
+	{
+		name:   "both change a repeated key's line differently: the lines conflict",
+		base:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.a.yml\"\nX=1\n",
+		ours:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\"\nX=1\n",
+		theirs: "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.c.yml\"\nX=2\n",
+		// git marks both lines; their X change is kept outside the block
+		want:      "COMPOSE_FILE=\"compose.yml\"\n<<<<<<< ours\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\"\n=======\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.c.yml\"\n>>>>>>> theirs\nX=2\n",
+		conflicts: []string{""},
+	},
+	{
 		name: "nothing changed",
 		base: "TYPE=app:1.0.0\nDOMAIN=a.org\n",
 		ours: "TYPE=app:1.0.0\nDOMAIN=a.org\n", theirs: "TYPE=app:1.0.0\nDOMAIN=a.org\n",

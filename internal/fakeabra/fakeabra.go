@@ -4,7 +4,7 @@
 // $ABRA_DIR/servers/ — while a small JSON "server state" stands in for the
 // Docker swarm that two operators deploy to.
 //
-// The behaviour follows /work/shared/abra-reference.md (command line §2–3
+// The behaviour follows docs/abra-reference.md (command line §2–3
 // and §8, files §1 and §5, exit codes and prompts §7).
 //
 // # Files
@@ -50,6 +50,9 @@
 //	FAKEABRA_SLEEP=<duration>   sleep (Go duration, e.g. 2s) after parsing,
 //	                            lookup and prompts, just before the effects
 //	                            (or output) of any command.
+//	FAKEABRA_GATE=<file>        at the same point, wait until <file> exists
+//	                            (a gate a test opens when the other side may
+//	                            go; gives up after 60s with a FATA line).
 //	FAKEABRA_ARGV_LOG=<file>    append the arguments (without argv[0]) as one
 //	                            JSON array per line. Opt-in: may hold secrets.
 //	FAKEABRA_SECRET_SEED=<s>    generated secrets are the first 32 hex digits
@@ -315,6 +318,11 @@ func (c *ctx) perform(confirm func() error, act func() error) int {
 		}
 		time.Sleep(d)
 	}
+	if g := c.getenv("FAKEABRA_GATE"); g != "" {
+		if err := waitGate(g); err != nil {
+			return c.fatalf("%v", err)
+		}
+	}
 	c.sig.enterCritical()
 	if err := act(); err != nil {
 		return c.fatalf("%v", err)
@@ -323,6 +331,17 @@ func (c *ctx) perform(confirm func() error, act func() error) int {
 		return c.fatalf("%s failed (FAKEABRA_FAIL=after)", c.name())
 	}
 	return 0
+}
+
+// waitGate waits until the file exists.
+func waitGate(path string) error {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("FAKEABRA_GATE: %s did not appear within 60s", path)
 }
 
 // readLine prints prompt to stderr and reads one line from stdin.
