@@ -19,7 +19,8 @@ import "strings"
 //     version it is made of whole entries (a multi-line value is not cut;
 //     the hunk takes in the unchanged lines of a value it would cut), every
 //     variable it defines is defined at most once in each whole version,
-//     inside the hunk if at all, and its other lines (comments, blank
+//     inside the hunk if at all, it has no line that is neither an
+//     assignment nor a comment or blank, and its other lines (comments, blank
 //     lines) are as in base on both sides, or changed the same way by both,
 //     or changed by one side while the other only changed values (its
 //     lines are base's variables, in base's order). The key merge applies
@@ -321,6 +322,9 @@ func (m *lineMerger) resolvable(b0, b1, o0, o1, t0, t1 int) bool {
 	for _, s := range secs {
 		for i := s.v.itemIndex(s.lo); i < s.v.itemIndex(s.hi); i++ {
 			it := &s.v.f.items[i]
+			if it.kind == other {
+				return false // not KEY=VALUE, nor a comment: text, merged as lines
+			}
 			if it.kind != assignment {
 				continue
 			}
