@@ -12,8 +12,10 @@ import "strings"
 //     sides changed differently is a conflict hunk. Two sides' changes that
 //     touch (no unchanged line between them) fall in one hunk, as in git.
 //  2. A conflict hunk whose three versions have the same number of lines
-//     (none inside a multi-line value), each changed by one side at most or
-//     by both the same way, is merged line by line: two operators
+//     (none inside a multi-line value), each changed in place (the new
+//     line is not elsewhere in base's region, nor the old one elsewhere in
+//     that side's) by one side at most or by both the same way, is merged
+//     line by line: two operators
 //     uncommenting adjacent overlay lines both land.
 //  3. Else a conflict hunk is merged by key when it is resolvable: in each
 //     version it is made of whole entries (a multi-line value is not cut;
@@ -228,11 +230,31 @@ func (m *lineMerger) chunk(b0, b1, o0, o1, t0, t1 int) {
 // false, having written nothing, when the rule does not apply.
 func (m *lineMerger) inPlace(b0, b1, o0, t0 int, conflicts bool) bool {
 	n := b1 - b0
+	set := func(ts []string) map[string]bool {
+		out := map[string]bool{}
+		for _, t := range ts {
+			out[t] = true
+		}
+		return out
+	}
+	bs, os, ts := set(m.b.texts[b0:b1]), set(m.o.texts[o0:o0+n]), set(m.t.texts[t0:t0+n])
 	both := make([]bool, n)
 	nb := 0
 	for i := 0; i < n; i++ {
 		if !m.b.single(b0+i) || !m.o.single(o0+i) || !m.t.single(t0+i) {
 			return false
+		}
+		// A line changed in place is new to the region, and the line it
+		// replaces is gone from that side's region: else the side moved
+		// lines (one removed, another kept), and pairing by position would
+		// take a kept line for a changed one.
+		for _, side := range []struct {
+			text string
+			has  map[string]bool
+		}{{m.o.texts[o0+i], os}, {m.t.texts[t0+i], ts}} {
+			if bl := m.b.texts[b0+i]; side.text != bl && (bs[side.text] || side.has[bl]) {
+				return false
+			}
 		}
 		bl, ol, tl := m.b.texts[b0+i], m.o.texts[o0+i], m.t.texts[t0+i]
 		if ol != bl && tl != bl && ol != tl {
