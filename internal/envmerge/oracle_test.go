@@ -445,3 +445,28 @@ func FuzzMergeAgainstGit(f *testing.F) {
 		checkProperties(t, base, ours, theirs)
 	})
 }
+
+// BenchmarkMerge and BenchmarkGitMergeFile compare the driver's merge of
+// sample-shaped files with one `git merge-file` process on the same.
+func BenchmarkMerge(b *testing.B) {
+	var cs [][3]string
+	for seed := int64(0); seed < 64; seed++ {
+		x, y, z := genCase(seed)
+		cs = append(cs, [3]string{x, y, z})
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := cs[i%len(cs)]
+		Merge([]byte(c[0]), []byte(c[1]), []byte(c[2]))
+	}
+}
+
+func BenchmarkGitMergeFile(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git not installed")
+	}
+	for i := 0; i < b.N; i++ {
+		x, y, z := genCase(int64(i % 64))
+		gitMerge(b, x, y, z)
+	}
+}
