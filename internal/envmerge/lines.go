@@ -30,7 +30,9 @@ import "strings"
 //     variable both sides changed differently alone.
 //  4. Else a hunk of the same number of lines in all three (none inside a
 //     multi-line value) is merged line by line as in 2, each run of lines
-//     both sides changed differently marked alone. Else, where both sides
+//     both sides changed differently marked alone — but for a variable
+//     defined once in each version and named in Options.KeepOurs, whose
+//     line is resolved for our side. Else, where both sides
 //     only inserted lines at one place, whole entries and none defining a
 //     variable defined anywhere else in any version, the result is our
 //     lines, then theirs.
@@ -257,7 +259,7 @@ func (m *lineMerger) inPlace(b0, b1, o0, t0 int, conflicts bool) bool {
 			}
 		}
 		bl, ol, tl := m.b.texts[b0+i], m.o.texts[o0+i], m.t.texts[t0+i]
-		if ol != bl && tl != bl && ol != tl {
+		if ol != bl && tl != bl && ol != tl && !m.keptOurs(b0+i, o0+i, t0+i) {
 			both[i] = true
 			nb++
 		}
@@ -274,6 +276,14 @@ func (m *lineMerger) inPlace(b0, b1, o0, t0 int, conflicts bool) bool {
 			}
 			m.lineConflict(b0+i, b0+k, o0+i, o0+k, t0+i, t0+k)
 			i = k - 1
+		case m.o.texts[o0+i] != m.b.texts[b0+i] && m.t.texts[t0+i] != m.b.texts[b0+i] &&
+			m.o.texts[o0+i] != m.t.texts[t0+i]:
+			// a variable of Options.KeepOurs (keptOurs)
+			it := &m.o.f.items[m.o.item[o0+i]]
+			m.res.Resolved = append(m.res.Resolved, Conflict{Key: it.key,
+				Base: m.b.texts[b0+i], Ours: m.o.texts[o0+i], Theirs: m.t.texts[t0+i],
+				InBase: true, InOurs: true, InTheirs: true})
+			m.out = append(m.out, piece{lines: m.o.lines[o0+i : o0+i+1]})
 		case m.o.texts[o0+i] == m.b.texts[b0+i]:
 			m.out = append(m.out, piece{lines: m.t.lines[t0+i : t0+i+1]})
 		default:
@@ -281,6 +291,28 @@ func (m *lineMerger) inPlace(b0, b1, o0, t0 int, conflicts bool) bool {
 		}
 	}
 	return true
+}
+
+// keptOurs: the three lines define the same variable, defined once in each
+// version and named in Options.KeepOurs: resolved for our side.
+func (m *lineMerger) keptOurs(ib, io, it int) bool {
+	key := ""
+	for _, x := range []struct {
+		v *version
+		i int
+	}{{m.b, ib}, {m.o, io}, {m.t, it}} {
+		item := &x.v.f.items[x.v.item[x.i]]
+		if item.kind != assignment || x.v.defs[item.key] != 1 || (key != "" && item.key != key) {
+			return false
+		}
+		key = item.key
+	}
+	for _, k := range m.opt.KeepOurs {
+		if k == key {
+			return true
+		}
+	}
+	return false
 }
 
 // lineConflict marks the region as a conflict of lines.

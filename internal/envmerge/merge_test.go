@@ -452,3 +452,20 @@ func TestLabelsAndMarkerSize(t *testing.T) {
 		t.Fatalf("got %q, want %q", r.Merged, want)
 	}
 }
+
+// KeepOurs also settles the version line when its region is merged line by
+// line (a repeated variable changed on the next line): the resolver's case.
+func TestKeepOursNextToAnOverlayList(t *testing.T) {
+	base := "COMPOSE_FILE=\"compose.yml\"\nTYPE=app:1.0.0\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.a.yml\"\n"
+	ours := "COMPOSE_FILE=\"compose.yml\"\nTYPE=app:1.3.0\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.a.yml\""
+	theirs := "COMPOSE_FILE=\"compose.yml\"\nTYPE=app:1.2.5\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\"\n"
+	r := MergeWith([]byte(base), []byte(ours), []byte(theirs), Options{KeepOurs: []string{"TYPE"}})
+	want := "COMPOSE_FILE=\"compose.yml\"\nTYPE=app:1.3.0\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\""
+	if string(r.Merged) != want || len(r.Conflicts) != 0 || len(r.Resolved) != 1 || r.Resolved[0].OursValue() != "app:1.3.0" {
+		t.Fatalf("merged %q, conflicts %+v, resolved %+v", r.Merged, r.Conflicts, r.Resolved)
+	}
+	r = MergeWith([]byte(base), []byte(ours), []byte(theirs), Options{})
+	if len(r.Conflicts) != 1 || !strings.Contains(string(r.Merged), "<<<<<<< ours\nTYPE=app:1.3.0\n=======\nTYPE=app:1.2.5\n>>>>>>> theirs\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\"") {
+		t.Fatalf("without KeepOurs: %q, conflicts %+v", r.Merged, r.Conflicts)
+	}
+}
