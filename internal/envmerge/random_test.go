@@ -43,20 +43,6 @@ func join(lines []string, r *rand.Rand) string {
 	return s
 }
 
-// values maps each variable (first occurrence) to its line.
-func values(s string) map[string]string {
-	f := parse([]byte(s))
-	out := map[string]string{}
-	for _, it := range f.items {
-		if it.kind == assignment {
-			if _, dup := out[it.key]; !dup {
-				out[it.key] = it.text()
-			}
-		}
-	}
-	return out
-}
-
 // Over many random edits: a clean merge contains every change of both
 // sides (containsChanges: lines, or for a variable defined once, its value
 // by the three-way rule), and loses no comment either side added.
