@@ -441,10 +441,14 @@ func render(b, o, t *file, out []piece) []byte {
 		if i == len(all)-1 && !finalNL {
 			break
 		}
-		switch style {
-		case "crlf":
+		switch {
+		case strings.HasSuffix(l.text, "\r") && l.eol != "":
+			// "x\r" + "\n" would read back as "x": the line keeps its own
+			// ending
+			sb.WriteString(l.eol)
+		case style == "crlf":
 			sb.WriteString("\r\n")
-		case "lf":
+		case style == "lf":
 			sb.WriteString("\n")
 		default:
 			if l.eol != "" {
