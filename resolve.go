@@ -8,14 +8,24 @@ import (
 	"sort"
 	"strings"
 
+	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/envmerge"
 	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/oplog"
 )
 
-// versionWriters are the commands whose effect on the env file is to
-// rewrite its version line (TYPE= or RECIPE=) to what is now deployed.
-var versionWriters = map[string]bool{"app deploy": true, "app upgrade": true, "app rollback": true}
+// writesVersion reports whether the command (its canonical path, "app
+// deploy") rewrites the env file's version line (TYPE= or RECIPE=) to what
+// is now deployed: abra's command table says (Command.WritesVersion).
+func writesVersion(path string) bool {
+	c := abra.Root
+	for _, w := range strings.Fields(path) {
+		if c = c.Lookup(w); c == nil {
+			return false
+		}
+	}
+	return c.WritesVersion
+}
 
 // versionKeys are the variables abra writes the deployed version to.
 var versionKeys = []string{"TYPE", "RECIPE"}
@@ -44,7 +54,7 @@ func readVersions(path string) map[string]string {
 // recordVersionsBefore notes the version lines of the targets' env files
 // before abra runs, so After can tell which ones the command wrote.
 func (p *Plan) recordVersionsBefore() {
-	if !versionWriters[p.Inv.CommandName()] {
+	if !writesVersion(p.Inv.CommandName()) {
 		return
 	}
 	for _, t := range p.Targets {

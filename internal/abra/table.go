@@ -3,7 +3,7 @@
 // server. The knowledge is one table (Root), so that a new abra command or
 // alias is one line here and nowhere else.
 //
-// Sources: shared/abra-reference.md §2–3 (abra ≥ 0.10, cobra/pflag parsing).
+// Sources: docs/abra-reference.md §2–3 (abra ≥ 0.10, cobra/pflag parsing).
 package abra
 
 // Command is one node of abra's command tree.
@@ -21,6 +21,15 @@ type Command struct {
 	Modifies bool
 	// Args says where the app name and other meaningful positionals are.
 	Args ArgSpec
+	// WritesVersion marks the commands that rewrite the version line
+	// (TYPE=/RECIPE=) of an existing env file: deploy, upgrade, rollback,
+	// and undeploy, which writes the version it took down
+	// (docs/abra-reference.md §3.2 and §5: "probably writes the last
+	// deployed version", marked likely; if it does not, the resolver finds
+	// nothing written and does nothing). opsync's resolver keeps the local
+	// version line when such a command's push races another change of it;
+	// the stand-in abra writes it for exactly these commands.
+	WritesVersion bool
 }
 
 // Flag is one flag of a command.
@@ -112,14 +121,14 @@ var Root = &Command{
 		{
 			Name: "app", Aliases: []string{"a"},
 			Sub: []*Command{
-				{Name: "deploy", Aliases: []string{"d"}, Modifies: true,
+				{Name: "deploy", Aliases: []string{"d"}, Modifies: true, WritesVersion: true,
 					Flags: []Flag{chaos, boolFlag("ignore-env-version", 'i'), force, noDomain, noConverge}},
-				{Name: "upgrade", Aliases: []string{"up"}, Modifies: true,
+				{Name: "upgrade", Aliases: []string{"up"}, Modifies: true, WritesVersion: true,
 					Flags: []Flag{force, noDomain, noConverge, chaos,
 						{Long: "releasenotes", Short: 'r', Effect: MakesNoModify}}},
-				{Name: "rollback", Aliases: []string{"rl"}, Modifies: true,
+				{Name: "rollback", Aliases: []string{"rl"}, Modifies: true, WritesVersion: true,
 					Flags: []Flag{force, noDomain, noConverge, chaos}},
-				{Name: "undeploy", Aliases: []string{"un"}, Modifies: true,
+				{Name: "undeploy", Aliases: []string{"un"}, Modifies: true, WritesVersion: true,
 					Flags: []Flag{boolFlag("prune", 'p')}},
 				{Name: "remove", Aliases: []string{"rm"}, Modifies: true,
 					Flags: []Flag{force}},

@@ -21,13 +21,16 @@ const maxEnvMergeSize = 4 << 20
 func newMergeDriverCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "merge-driver BASE OURS THEIRS [PATH]",
-		Short: "git merge driver for env files: merges by key (KEY=VALUE), not by line",
+		Short: "git merge driver for env files: git's line merge, by key where keys are unique",
 		Long: `A git merge driver for abra's env files, called by git as
-"opsync merge-driver %O %A %B %P". It merges the three versions by variable:
-each side's added, changed and removed variables apply; comments, blank lines,
-order, line endings and the final newline are kept; there is a conflict only
-where both sides changed the same variable differently, marked with git's
-conflict markers around that variable alone. The result is written to OURS;
+"opsync merge-driver %O %A %B %P". It merges the three versions line by line
+as git does, and where both sides changed lines that touch, by variable when
+every variable there is defined once in each version: each side's added,
+changed and removed variables apply, and a conflict is marked around the
+variable both changed differently alone. Repeated variables (COMPOSE_FILE
+overlay lists) and commented alternatives merge as lines, as in git; where
+git's own line merge is clean, the result is clean. Comments, blank lines,
+line endings and the final newline are kept. The result is written to OURS;
 the exit status is 0 for a clean merge and 1 for a conflict.
 
 opsync passes it to git for its own pulls; "opsync init" records it in the
@@ -67,6 +70,12 @@ func mergeDriver(ctx context.Context, e *env, basePath, oursPath, theirsPath, na
 		}
 	}
 	merged, conflicts := envmerge.Merge(data[0], data[1], data[2])
+	if len(conflicts) > 0 {
+		// Never worse than git: where git's own line merge is clean, take it.
+		if out, ok := gitMergeClean(ctx, basePath, oursPath, theirsPath); ok {
+			merged, conflicts = out, nil
+		}
+	}
 	fi, err := os.Stat(oursPath)
 	if err != nil {
 		return 0, err
@@ -80,14 +89,28 @@ func mergeDriver(ctx context.Context, e *env, basePath, oursPath, theirsPath, na
 	// Names only: values may be secrets.
 	var what []string
 	for _, c := range conflicts {
-		if c.Key == "" {
+		switch {
+		case c.Key == "" && len(c.Names) > 0:
+			what = append(what, "the lines of "+strings.Join(c.Names, ", "))
+		case c.Key == "":
 			what = append(what, "lines that are not KEY=VALUE")
-		} else {
+		default:
 			what = append(what, c.Key)
 		}
 	}
 	ui.Say(e.stderr, fmt.Sprintf("merge-driver: %s: both sides changed %s differently; marked with conflict markers", name, strings.Join(what, ", ")))
 	return 1, nil
+}
+
+// gitMergeClean is git's own merge of the three files, printed: ok when it
+// is clean.
+func gitMergeClean(ctx context.Context, base, ours, theirs string) ([]byte, bool) {
+	c := &git.Client{}
+	out, err := c.Run(ctx, "merge-file", "-p", ours, base, theirs)
+	if err != nil {
+		return nil, false
+	}
+	return []byte(out), true
 }
 
 // lineMerge is git's own merge of the three files, into ours.

@@ -1,15 +1,19 @@
 // Package envmerge merges three versions of an env file (KEY=VALUE lines
-// with comments) by key rather than by line.
+// with comments): line by line as git does, and by key where that is
+// unambiguous.
 //
 // git's line merge reports a conflict whenever both sides change lines that
 // touch: one operator's deploy rewrites the TYPE= line while another bumps
 // SECRET_DB_PASSWORD_VERSION on the next line, or the version line, which
-// abra writes without a final newline, gains a line after it. Merging by
-// key, each side's added, changed and removed variables all apply;
-// comments, blank lines, the order of lines, the line endings and the
-// presence or absence of a final newline are kept; and there is a conflict
-// only where both sides changed the same variable differently. The
-// conflict is marked like git marks one, around that variable alone.
+// abra writes without a final newline, gains a line after it. Such a
+// conflict hunk is merged by key when every variable in it is defined once
+// in each version: each side's added, changed and removed variables apply,
+// and a conflict is left only where both sides changed the same variable
+// differently, marked like git marks one, around that variable alone.
+// Repeated variables (the COMPOSE_FILE overlay list) and commented
+// alternatives are lines in order, merged as git merges them. Comments,
+// blank lines, the order of lines, the line endings and the presence or
+// absence of a final newline are kept. The exact rule is in lines.go.
 package envmerge
 
 import (
@@ -17,9 +21,11 @@ import (
 )
 
 // Conflict is a variable both sides changed differently, or (Key "") a
-// group of lines that are not assignments and that both sides rewrote.
+// group of lines both sides rewrote that is not merged by key (see
+// mergeLines): Names lists the variables those lines define.
 type Conflict struct {
-	Key string `json:"key,omitempty"`
+	Key   string   `json:"key,omitempty"`
+	Names []string `json:"names,omitempty"`
 	// The lines as each side has them, without line endings; "" and
 	// In* false when the side does not have the variable.
 	Base, Ours, Theirs       string
@@ -68,12 +74,27 @@ func Merge(base, ours, theirs []byte) (merged []byte, conflicts []Conflict) {
 
 // MergeWith is Merge with options.
 func MergeWith(base, ours, theirs []byte, opt Options) Result {
-	m := &merger{
-		b: parse(base), o: parse(ours), t: parse(theirs),
-		opt:     opt,
-		emitted: map[string]bool{},
+	return mergeLines(parse(base), parse(ours), parse(theirs), opt)
+}
+
+// keyMerge merges three versions of a region by key: the whole-region
+// merge that mergeLines applies where every variable involved is defined
+// once in each version (see resolvable).
+func keyMerge(b, o, t file, opt Options) ([]piece, Result) {
+	m := &merger{b: b, o: o, t: t, opt: opt, emitted: map[string]bool{}}
+	m.decide()
+	m.walk()
+	// Safety net: a variable that must be in the result but found no place
+	// in the merged layout goes at the end rather than being lost.
+	for _, f := range []*file{&m.o, &m.t, &m.b} {
+		for i := range f.items {
+			it := &f.items[i]
+			if it.kind == assignment && !m.emitted[it.id] && m.dec[it.id].state != absent {
+				m.emitKey(it.id)
+			}
+		}
 	}
-	return m.run()
+	return m.out, m.res
 }
 
 type state int
@@ -104,23 +125,6 @@ type merger struct {
 type piece struct {
 	lines  []line
 	marker bool
-}
-
-func (m *merger) run() Result {
-	m.decide()
-	m.walk()
-	// Safety net: a variable that must be in the result but found no place
-	// in the merged layout goes at the end rather than being lost.
-	for _, f := range []*file{&m.o, &m.t, &m.b} {
-		for i := range f.items {
-			it := &f.items[i]
-			if it.kind == assignment && !m.emitted[it.id] && m.dec[it.id].state != absent {
-				m.emitKey(it.id)
-			}
-		}
-	}
-	m.res.Merged = m.render()
-	return m.res
 }
 
 // decide settles every variable by the three-way rule: what both sides
@@ -388,11 +392,15 @@ func (m *merger) keepOurs(key string) bool {
 
 // markers writes git's conflict markers around the two sides' lines.
 func (m *merger) markers(ours, theirs []line) {
-	size := m.opt.MarkerSize
+	m.out = append(m.out, markers(m.opt, ours, theirs)...)
+}
+
+func markers(opt Options, ours, theirs []line) []piece {
+	size := opt.MarkerSize
 	if size <= 0 {
 		size = 7
 	}
-	ol, tl := m.opt.OursLabel, m.opt.TheirsLabel
+	ol, tl := opt.OursLabel, opt.TheirsLabel
 	if ol == "" {
 		ol = "ours"
 	}
@@ -406,48 +414,51 @@ func (m *merger) markers(ours, theirs []line) {
 		}
 		return piece{lines: []line{{text: s, eol: "\n"}}, marker: true}
 	}
-	m.out = append(m.out, mark('<', ol))
-	m.out = append(m.out, piece{lines: ours})
-	m.out = append(m.out, mark('=', ""))
-	m.out = append(m.out, piece{lines: theirs})
-	m.out = append(m.out, mark('>', tl))
+	return []piece{mark('<', ol), {lines: ours}, mark('=', ""), {lines: theirs}, mark('>', tl)}
 }
 
 // render joins the pieces with the merged line-ending style and final
 // newline.
-func (m *merger) render() []byte {
-	style := pick3(m.b.style, m.o.style, m.t.style)
+func render(b, o, t *file, out []piece) []byte {
+	style := pick3(b.style, o.style, t.style)
 	if style == "" {
 		style = "lf"
 	}
-	finalNL := pick3b(m.b.finalNL, m.o.finalNL, m.t.finalNL)
+	finalNL := pick3b(b.finalNL, o.finalNL, t.finalNL)
 	var all []line
-	for _, p := range m.out {
+	for _, p := range out {
 		all = append(all, p.lines...)
 	}
-	if n := len(m.out); n > 0 && m.out[n-1].marker {
+	if n := len(out); n > 0 && out[n-1].marker {
 		finalNL = true // a conflict marker ends its line, as git writes it
 	}
-	var b strings.Builder
+	if n := len(all); n > 0 && all[n-1].text == "" {
+		finalNL = true // else the last line, a blank one, would be lost
+	}
+	var sb strings.Builder
 	for i, l := range all {
-		b.WriteString(l.text)
+		sb.WriteString(l.text)
 		if i == len(all)-1 && !finalNL {
 			break
 		}
-		switch style {
-		case "crlf":
-			b.WriteString("\r\n")
-		case "lf":
-			b.WriteString("\n")
+		switch {
+		case strings.HasSuffix(l.text, "\r") && l.eol != "":
+			// "x\r" + "\n" would read back as "x": the line keeps its own
+			// ending
+			sb.WriteString(l.eol)
+		case style == "crlf":
+			sb.WriteString("\r\n")
+		case style == "lf":
+			sb.WriteString("\n")
 		default:
 			if l.eol != "" {
-				b.WriteString(l.eol)
+				sb.WriteString(l.eol)
 			} else {
-				b.WriteString("\n")
+				sb.WriteString("\n")
 			}
 		}
 	}
-	return []byte(b.String())
+	return []byte(sb.String())
 }
 
 // pick3 is the three-way rule for a property of the whole file; "" (not
@@ -478,6 +489,18 @@ func pick3b(b, o, t bool) bool {
 // match returns, for each item of a, the index of the item of b it is
 // matched with by a longest common subsequence of identities, or -1.
 func match(a, b []item) []int {
+	ai, bi := make([]string, len(a)), make([]string, len(b))
+	for i := range a {
+		ai[i] = a[i].id
+	}
+	for i := range b {
+		bi[i] = b[i].id
+	}
+	return matchIDs(ai, bi)
+}
+
+// matchIDs is match on plain identities.
+func matchIDs(a, b []string) []int {
 	n, k := len(a), len(b)
 	res := make([]int, n)
 	for i := range res {
@@ -485,12 +508,12 @@ func match(a, b []item) []int {
 	}
 	// Trim the common head and tail: most versions differ in a few lines.
 	lo := 0
-	for lo < n && lo < k && a[lo].id == b[lo].id {
+	for lo < n && lo < k && a[lo] == b[lo] {
 		res[lo] = lo
 		lo++
 	}
 	hiA, hiB := n, k
-	for hiA > lo && hiB > lo && a[hiA-1].id == b[hiB-1].id {
+	for hiA > lo && hiB > lo && a[hiA-1] == b[hiB-1] {
 		hiA--
 		hiB--
 		res[hiA] = hiB
@@ -506,7 +529,7 @@ func match(a, b []item) []int {
 	}
 	for i := ra - 1; i >= 0; i-- {
 		for j := rb - 1; j >= 0; j-- {
-			if a[lo+i].id == b[lo+j].id {
+			if a[lo+i] == b[lo+j] {
 				lcs[i][j] = lcs[i+1][j+1] + 1
 			} else {
 				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
@@ -515,7 +538,7 @@ func match(a, b []item) []int {
 	}
 	for i, j := 0, 0; i < ra && j < rb; {
 		switch {
-		case a[lo+i].id == b[lo+j].id:
+		case a[lo+i] == b[lo+j]:
 			res[lo+i] = lo + j
 			i++
 			j++

@@ -19,6 +19,39 @@ type mergeCase struct {
 // against git's own line merge (see TestMergeAgreesWithGitWhereGitMerges).
 var cases = []mergeCase{
 	{
+		// issue 14, 1: repeated keys are lines in order, as in git
+		name:   "two operators enable different overlays",
+		base:   "COMPOSE_FILE=\"compose.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.postgres.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.mariadb.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n",
+		ours:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.postgres.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.mariadb.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n",
+		theirs: "COMPOSE_FILE=\"compose.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.postgres.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.mariadb.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n",
+		want:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.postgres.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.mariadb.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n",
+	},
+	{
+		// git conflicts on adjacent lines; each changed by one side only
+		name:   "two operators enable adjacent overlays",
+		base:   "COMPOSE_FILE=\"compose.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.s3.yml\"\n",
+		ours:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.s3.yml\"\n",
+		theirs: "COMPOSE_FILE=\"compose.yml\"\n#COMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.s3.yml\"\n",
+		want:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.smtp.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.s3.yml\"\n",
+	},
+	{
+		// issue 14, 2: the live line's change is not left outside markers
+		name:   "an alternative uncommented above the live line the other side changes",
+		base:   "#STORAGE=local\n# or\nSTORAGE=s3\nX=1\n",
+		ours:   "STORAGE=local\n# or\nSTORAGE=s3\nX=1\n",
+		theirs: "#STORAGE=local\n# or\nSTORAGE=minio\nX=1\n",
+		want:   "STORAGE=local\n# or\nSTORAGE=minio\nX=1\n",
+	},
+	{
+		name:   "both change a repeated key's line differently: the lines conflict",
+		base:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.a.yml\"\nX=1\n",
+		ours:   "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\"\nX=1\n",
+		theirs: "COMPOSE_FILE=\"compose.yml\"\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.c.yml\"\nX=2\n",
+		// git marks both lines; their X change is kept outside the block
+		want:      "COMPOSE_FILE=\"compose.yml\"\n<<<<<<< ours\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\"\n=======\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.c.yml\"\n>>>>>>> theirs\nX=2\n",
+		conflicts: []string{""},
+	},
+	{
 		name: "nothing changed",
 		base: "TYPE=app:1.0.0\nDOMAIN=a.org\n",
 		ours: "TYPE=app:1.0.0\nDOMAIN=a.org\n", theirs: "TYPE=app:1.0.0\nDOMAIN=a.org\n",
@@ -242,9 +275,12 @@ var cases = []mergeCase{
 		want: "A=0\nB=2\nA=4\n",
 	},
 	{
+		// A move is a line removed and a line added, as in git: the removal
+		// meets their change (a conflict), the line added stays.
 		name: "ours moves a variable, theirs changes it",
 		base: "A=1\nB=2\nC=3\n", ours: "B=2\nC=3\nA=1\n", theirs: "A=7\nB=2\nC=3\n",
-		want: "B=2\nC=3\nA=7\n",
+		want:      "<<<<<<< ours\n=======\nA=7\n>>>>>>> theirs\nB=2\nC=3\nA=1\n",
+		conflicts: []string{""},
 	},
 	{
 		name: "both add blank lines and variables in the same place",
@@ -414,5 +450,22 @@ func TestLabelsAndMarkerSize(t *testing.T) {
 	want := "<<<<<<<<< HEAD\nA=2\n=========\nA=3\n>>>>>>>>> origin/main\n"
 	if string(r.Merged) != want {
 		t.Fatalf("got %q, want %q", r.Merged, want)
+	}
+}
+
+// KeepOurs also settles the version line when its region is merged line by
+// line (a repeated variable changed on the next line): the resolver's case.
+func TestKeepOursNextToAnOverlayList(t *testing.T) {
+	base := "COMPOSE_FILE=\"compose.yml\"\nTYPE=app:1.0.0\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.a.yml\"\n"
+	ours := "COMPOSE_FILE=\"compose.yml\"\nTYPE=app:1.3.0\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.a.yml\""
+	theirs := "COMPOSE_FILE=\"compose.yml\"\nTYPE=app:1.2.5\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\"\n"
+	r := MergeWith([]byte(base), []byte(ours), []byte(theirs), Options{KeepOurs: []string{"TYPE"}})
+	want := "COMPOSE_FILE=\"compose.yml\"\nTYPE=app:1.3.0\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\""
+	if string(r.Merged) != want || len(r.Conflicts) != 0 || len(r.Resolved) != 1 || r.Resolved[0].OursValue() != "app:1.3.0" {
+		t.Fatalf("merged %q, conflicts %+v, resolved %+v", r.Merged, r.Conflicts, r.Resolved)
+	}
+	r = MergeWith([]byte(base), []byte(ours), []byte(theirs), Options{})
+	if len(r.Conflicts) != 1 || !strings.Contains(string(r.Merged), "<<<<<<< ours\nTYPE=app:1.3.0\n=======\nTYPE=app:1.2.5\n>>>>>>> theirs\nCOMPOSE_FILE=\"$COMPOSE_FILE:compose.b.yml\"") {
+		t.Fatalf("without KeepOurs: %q, conflicts %+v", r.Merged, r.Conflicts)
 	}
 }

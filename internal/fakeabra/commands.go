@@ -163,7 +163,9 @@ func runDeploy(c *ctx) int {
 				return err
 			}
 			// abra writes the version only after a successful deploy.
-			_, err = writeRecipeVersion(app.Path, target)
+			if writesVersion("app", kind) {
+				_, err = writeRecipeVersion(app.Path, target)
+			}
 			return err
 		})
 		if err != nil {
@@ -202,7 +204,7 @@ func runUndeploy(c *ctx) int {
 			if err := s.event(app.Name, "server", app.Server, "version", version); err != nil {
 				return err
 			}
-			if version != "" {
+			if version != "" && writesVersion("app", "undeploy") {
 				_, err = writeRecipeVersion(app.Path, version)
 			}
 			return err
@@ -483,6 +485,19 @@ func runNew(c *ctx) int {
 
 // ---- secrets --------------------------------------------------------------
 
+// isSecretVersion: a secret version as env files write them (v1, v12).
+func isSecretVersion(s string) bool {
+	if len(s) < 2 || s[0] != 'v' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func runSecretGenerate(c *ctx) int {
 	app, code := c.lookupApp()
 	if app == nil {
@@ -496,12 +511,31 @@ func runSecretGenerate(c *ctx) int {
 	switch {
 	case c.flag("all") && len(c.inv.args) > 1:
 		return c.fatalf("cannot use '[secret] [version]' and '--all' together")
-	case c.flag("all"):
+	case c.flag("all"), len(c.inv.args) == 1:
+		// "<app>" alone, as operators' docs use it, is "--all".
 		defs = env.Secrets
-	case len(c.inv.args) != 3:
-		return c.usageError(errors.New("missing arguments [secret]/[version] or '--all'"))
 	default:
-		defs = []secretDef{{Name: c.arg(1), Version: c.arg(2)}}
+		// "<app> name [version] [name [version]]…": a positional that
+		// looks like a version (v1) is the version of the name before it;
+		// a name without one takes the env file's SECRET_<NAME>_VERSION.
+		for _, a := range c.inv.args[1:] {
+			if isSecretVersion(a) && len(defs) > 0 && defs[len(defs)-1].Version == "" {
+				defs[len(defs)-1].Version = a
+				continue
+			}
+			defs = append(defs, secretDef{Name: a})
+		}
+		for i := range defs {
+			if defs[i].Version != "" {
+				continue
+			}
+			defs[i].Version = "v1"
+			for _, sd := range env.Secrets {
+				if sd.Name == defs[i].Name {
+					defs[i].Version = sd.Version
+				}
+			}
+		}
 	}
 	return c.perform(nil, func() error {
 		var gen []generated

@@ -576,6 +576,7 @@ func TestReadOnlyAndOtherCommands(t *testing.T) {
 	}{
 		{[]string{"app", "ps", "a.org"}, 0, "a_org_app", "", ""},
 		{[]string{"app", "logs", "a.org", "db", "--since", "1h"}, 0, "a_org_db.1", "", ""},
+		{[]string{"app", "logs", "-f", "a.org"}, 0, "a_org_app.1", "", ""},
 		{[]string{"app", "labels", "a.org"}, 0, "coop-cloud.a_org.version", "", ""},
 		{[]string{"app", "check", "a.org"}, 0, "LETS_ENCRYPT_ENV", "", ""},
 		{[]string{"app", "services", "a.org"}, 0, "a_org_app", "", ""},
@@ -668,5 +669,62 @@ func TestConfig(t *testing.T) {
 	w.env["EDITOR"] = "false"
 	if r := w.run("", "app", "config", "a.org"); r.code != 1 {
 		t.Errorf("failing editor: exit %d", r.code)
+	}
+}
+
+// Issue 14: "<app>" alone generates every secret the env file names;
+// names without versions take the env file's version; two names are two
+// names, not a name and a version.
+func TestSecretGenerateForms(t *testing.T) {
+	w := deployWorld(t, "TYPE=foo\nSECRET_DB_PASSWORD_VERSION=v1\nSECRET_API_KEY_VERSION=v2\n")
+	w.env["FAKEABRA_SECRET_SEED"] = seed
+	w.mustRun("app", "secret", "generate", "a.org")
+	st := w.state("srv1", "a.org")
+	if st.Secrets["db_password"].Version != "v1" || st.Secrets["api_key"].Version != "v2" {
+		t.Fatalf("<app> alone: %+v", st.Secrets)
+	}
+	w.mustRun("app", "secret", "remove", "--all", "a.org")
+	w.mustRun("app", "secret", "generate", "a.org", "api_key")
+	if st := w.state("srv1", "a.org"); len(st.Secrets) != 1 || st.Secrets["api_key"].Version != "v2" {
+		t.Fatalf("<app> name: %+v", st.Secrets)
+	}
+	w.mustRun("app", "secret", "generate", "a.org", "a_password", "b_secret")
+	st = w.state("srv1", "a.org")
+	if st.Secrets["a_password"].Version != "v1" || st.Secrets["b_secret"].Version != "v1" {
+		t.Fatalf("<app> a_password b_secret: %+v", st.Secrets)
+	}
+	w.mustRun("app", "secret", "generate", "a.org", "restic_password", "v3", "db_password")
+	st = w.state("srv1", "a.org")
+	if st.Secrets["restic_password"].Version != "v3" || st.Secrets["db_password"].Version != "v1" {
+		t.Fatalf("<app> name version name: %+v", st.Secrets)
+	}
+}
+
+// Issue 14: abra sets the app's domain in the new file; real samples have
+// DOMAIN=<recipe>.example.com, not a template marker.
+func TestNewSetsDomainLine(t *testing.T) {
+	w := newWorld(t)
+	w.write("recipes/custom/.env.sample", "TYPE=custom\n\nDOMAIN=custom.example.com\n#DOMAIN_ALIAS=custom.example.com\n")
+	w.write("recipes/custom/versions", "0.1.0+1\n")
+	w.mustRun("app", "new", "custom", "-s", "srv1", "-D", "wp.org")
+	if got := w.read("servers/srv1/wp.org.env"); got != "TYPE=custom:0.1.0+1\n\nDOMAIN=wp.org\n#DOMAIN_ALIAS=custom.example.com\n" {
+		t.Fatalf("new env file %q", got)
+	}
+}
+
+// The stand-in writes the version line for exactly the commands the table
+// marks (abra.Command.WritesVersion), as opsync's resolver reads them.
+func TestVersionWritersFromTable(t *testing.T) {
+	for _, c := range []struct {
+		path []string
+		want bool
+	}{
+		{[]string{"app", "deploy"}, true}, {[]string{"app", "upgrade"}, true},
+		{[]string{"app", "rollback"}, true}, {[]string{"app", "undeploy"}, true},
+		{[]string{"app", "restart"}, false}, {[]string{"app", "secret", "generate"}, false},
+	} {
+		if got := writesVersion(c.path...); got != c.want {
+			t.Errorf("%v: writes the version line %v, want %v", c.path, got, c.want)
+		}
 	}
 }

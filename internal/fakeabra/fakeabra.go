@@ -4,7 +4,7 @@
 // $ABRA_DIR/servers/ — while a small JSON "server state" stands in for the
 // Docker swarm that two operators deploy to.
 //
-// The behaviour follows /work/shared/abra-reference.md (command line §2–3
+// The behaviour follows docs/abra-reference.md (command line §2–3
 // and §8, files §1 and §5, exit codes and prompts §7).
 //
 // # Files
@@ -50,6 +50,11 @@
 //	FAKEABRA_SLEEP=<duration>   sleep (Go duration, e.g. 2s) after parsing,
 //	                            lookup and prompts, just before the effects
 //	                            (or output) of any command.
+//	FAKEABRA_GATE=<file>        at the same point, create <file>.held and
+//	                            wait until <file> exists (a gate a test
+//	                            opens when the other side may go) or
+//	                            <file>.go does (removed again: opened once);
+//	                            gives up after 10 minutes with a FATA line.
 //	FAKEABRA_ARGV_LOG=<file>    append the arguments (without argv[0]) as one
 //	                            JSON array per line. Opt-in: may hold secrets.
 //	FAKEABRA_SECRET_SEED=<s>    generated secrets are the first 32 hex digits
@@ -316,15 +321,8 @@ func (c *ctx) perform(confirm func() error, act func() error) int {
 		time.Sleep(d)
 	}
 	if g := c.getenv("FAKEABRA_GATE"); g != "" {
-		// A gate, for tests that act at the moment abra runs: create
-		// G.held, then wait until G.go exists (it is removed then).
-		os.WriteFile(g+".held", nil, 0o644)
-		for {
-			if _, err := os.Stat(g + ".go"); err == nil {
-				os.Remove(g + ".go")
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
+		if err := waitGate(g); err != nil {
+			return c.fatalf("%v", err)
 		}
 	}
 	c.sig.enterCritical()
@@ -335,6 +333,28 @@ func (c *ctx) perform(confirm func() error, act func() error) int {
 		return c.fatalf("%s failed (FAKEABRA_FAIL=after)", c.name())
 	}
 	return 0
+}
+
+// waitGate announces that abra is at the gate (it creates <path>.held),
+// then waits until the test opens it: <path> itself appears (a gate that
+// stays open, for races between operators), or <path>.go does (opened once:
+// it is removed again, for a test that acts while this abra runs, such as
+// killing opsync).
+func waitGate(path string) error {
+	if err := os.WriteFile(path+".held", nil, 0o644); err != nil {
+		return fmt.Errorf("FAKEABRA_GATE: %v", err)
+	}
+	for deadline := time.Now().Add(10 * time.Minute); time.Now().Before(deadline); {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		if _, err := os.Stat(path + ".go"); err == nil {
+			os.Remove(path + ".go")
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("FAKEABRA_GATE: neither %s nor %s.go appeared within 10 minutes", path, path)
 }
 
 // readLine prints prompt to stderr and reads one line from stdin.

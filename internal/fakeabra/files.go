@@ -1,6 +1,8 @@
 package fakeabra
 
 import (
+	"coopcloud.tech/opsync/internal/abra"
+
 	"errors"
 	"fmt"
 	"io/fs"
@@ -270,6 +272,19 @@ func setRecipeVersion(content, version string, keepTrailingNewline bool) string 
 	return out
 }
 
+// writesVersion says whether the command rewrites the version line, from
+// opsync's command table (abra.Command.WritesVersion), so that the
+// stand-in and opsync's resolver agree on it.
+func writesVersion(path ...string) bool {
+	c := abra.Root
+	for _, w := range path {
+		if c = c.Lookup(w); c == nil {
+			return false
+		}
+	}
+	return c.WritesVersion
+}
+
 // writeRecipeVersion is abra's App.WriteRecipeVersion: it rewrites the env
 // file's recipe version without a trailing newline, and leaves the file
 // untouched when the version already matches.
@@ -307,8 +322,13 @@ func (c *ctx) recipeSample(recipe, domain string) (string, error) {
 			return "", err
 		}
 	}
-	return domainTmplRE.ReplaceAllLiteralString(sample, domain), nil
+	sample = domainTmplRE.ReplaceAllLiteralString(sample, domain)
+	// abra sets the app's domain in the new file: the sample's DOMAIN=
+	// line (DOMAIN=<recipe>.example.com in real samples) gets it.
+	return domainLineRE.ReplaceAllLiteralString(sample, "DOMAIN="+domain), nil
 }
+
+var domainLineRE = regexp.MustCompile(`(?m)^DOMAIN=[^\r\n]*`)
 
 var builtinVersions = []string{"1.0.0+1.0", "1.1.0+1.0", "1.2.0+1.1", "1.3.0+1.1"}
 

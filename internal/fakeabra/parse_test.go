@@ -104,7 +104,6 @@ func TestCLIErrors(t *testing.T) {
 		{"too many", []string{"app", "undeploy", "a", "b"}, "Error: accepts 1 arg(s), received 2\n"},
 		{"run needs cmd", []string{"app", "run", "a", "app"}, "Error: requires at least 3 arg(s), only received 2\n"},
 		{"ls takes no args", []string{"app", "ls", "x"}, "Error: unknown command \"x\" for \"abra app list\"\n"},
-		{"generate needs name or --all", []string{"app", "secret", "generate", "a.org"}, "Error: missing arguments [secret]/[version] or '--all'\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

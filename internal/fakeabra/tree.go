@@ -62,7 +62,8 @@ func commandTree() *command {
 			flags: []flagSpec{machine}},
 		&command{name: "logs", aliases: []string{"lg"}, args: "<domain> [service]",
 			short: "Tail app logs", minArgs: 1, maxArgs: 2, run: runLogs,
-			flags: []flagSpec{boolFlag('o', "stdout", "only tail stdout"),
+			flags: []flagSpec{boolFlag('f', "follow", "follow the logs (accepted; the stand-in prints and exits)"),
+				boolFlag('o', "stdout", "only tail stdout"),
 				boolFlag('e', "stderr", "only tail stderr"),
 				valueFlag('S', "since", "tail logs since YYYY-MM-DDTHH:MM:SSZ")}},
 		&command{name: "command", aliases: []string{"cmd"}, args: "<domain> [service | --local] <cmd> [args...]",
@@ -94,7 +95,7 @@ func commandTree() *command {
 			flags: []flagSpec{machine}},
 		(&command{name: "secret", aliases: []string{"s"}, short: "Manage app secrets"}).add(
 			&command{name: "generate", aliases: []string{"g"}, args: "<domain> [[secret] [version] | --all]",
-				short: "Generate secrets", minArgs: 1, maxArgs: 3, run: runSecretGenerate,
+				short: "Generate secrets", minArgs: 1, maxArgs: -1, run: runSecretGenerate,
 				flags: []flagSpec{all, machine, pass, chaos}},
 			&command{name: "insert", aliases: []string{"i"}, args: "<domain> <secret> <version> <data>",
 				short: "Insert secret", minArgs: 3, maxArgs: 4, run: runSecretInsert,
