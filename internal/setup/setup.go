@@ -352,7 +352,12 @@ func (r *run) newRepo(ctx context.Context) error {
 	}
 	switch {
 	case len(rs.heads) == 0:
-		if err := r.gitInit(ctx, "main"); err != nil {
+		// The branch the remote's HEAD already names (a plain `git init
+		// --bare` says master unless init.defaultBranch says otherwise on
+		// the server): pushing it makes the remote's HEAD resolve, so every
+		// teammate's clone checks out the log.
+		branch := r.unbornHead(ctx, "main")
+		if err := r.gitInit(ctx, branch); err != nil {
 			return err
 		}
 		if err := r.addRemote(ctx); err != nil {
@@ -361,9 +366,9 @@ func (r *run) newRepo(ctx context.Context) error {
 		if err := r.firstCommit(ctx, "Start the operator log (opsync init)"); err != nil {
 			return err
 		}
-		return r.push(ctx, "main", "main")
+		return r.firstPush(ctx, branch, branch)
 	case isEmptyDir(r.dir):
-		return r.clone(ctx)
+		return r.clone(ctx, rs)
 	}
 	return r.adopt(ctx, rs, true, "")
 }
@@ -415,23 +420,42 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 		if len(rs.heads) > 0 {
 			return r.adopt(ctx, rs, false, branch)
 		}
+		// No commit here and none there: take the branch name the remote's
+		// HEAD names, so that the first push makes it resolve.
+		if rb := r.unbornHead(ctx, branch); rb != branch {
+			if _, err := r.git.Run(ctx, "symbolic-ref", "HEAD", "refs/heads/"+rb); err != nil {
+				return refuse("cannot set the branch of %s: %v", r.show(r.top), err)
+			}
+			r.did("named the branch of %s %s, as the remote's HEAD does", r.show(r.top), rb)
+			branch = rb
+		}
 		if err := r.firstCommit(ctx, "Start the operator log (opsync init)"); err != nil {
 			return err
 		}
-		return r.push(ctx, branch, branch)
+		return r.firstPush(ctx, branch, branch)
 	}
 	// Which branch of the remote: the upstream if it is this remote's, else
-	// the same name, else the remote's default branch.
+	// the same name, else the remote's default branch; on an empty remote,
+	// the branch its HEAD names.
 	rb := branch
-	if upRemote, upMerge := gcfg.Upstream(branch); upRemote == r.name && upMerge != "" {
+	upRemote, upMerge := gcfg.Upstream(branch)
+	switch {
+	case upRemote == r.name && upMerge != "":
 		rb = strings.TrimPrefix(upMerge, "refs/heads/")
-	} else if _, ok := rs.heads[rb]; !ok && len(rs.heads) > 0 {
-		if rb, err = rs.defaultBranch(r.redactedURL()); err != nil {
-			return err
+	case len(rs.heads) == 0:
+		rb = r.unbornHead(ctx, branch)
+	default:
+		if _, ok := rs.heads[rb]; !ok {
+			if rb, err = rs.defaultBranch(r.redactedURL()); err != nil {
+				return err
+			}
 		}
 	}
 	remoteHead, ok := rs.heads[rb]
 	if !ok {
+		if len(rs.heads) == 0 {
+			return r.firstPush(ctx, branch, rb)
+		}
 		return r.push(ctx, branch, rb)
 	}
 	if err := r.fetch(ctx, rb); err != nil {
@@ -744,11 +768,20 @@ func (r *run) push(ctx context.Context, branch, rb string) error {
 	return nil
 }
 
-func (r *run) clone(ctx context.Context) error {
+// clone makes DIR a clone of the remote, on the branch that holds the log
+// (the remote's HEAD when it names a branch that exists, else its only
+// branch): a plain `git clone` of a remote whose HEAD names a branch that
+// does not exist checks out nothing, and the first commit made there would
+// start an unrelated history beside the team's.
+func (r *run) clone(ctx context.Context, rs *remoteState) error {
+	rb, err := rs.defaultBranch(r.redactedURL())
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(r.dir), 0o755); err != nil {
 		return refuse("cannot create %s: %v", r.show(filepath.Dir(r.dir)), err)
 	}
-	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, r.url, r.dir); err != nil {
+	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, "--branch", rb, r.url, r.dir); err != nil {
 		return refuse("cannot clone %s into %s:\n%v", r.redactedURL(), r.show(r.dir), err)
 	}
 	r.top = realPath(r.dir)
@@ -757,7 +790,60 @@ func (r *run) clone(ctx context.Context) error {
 	if out, err := r.git.Run(ctx, "ls-files", "-z"); err == nil {
 		n = len(splitNUL(out))
 	}
-	r.did("cloned %s into %s (%s)", r.redactedURL(), r.show(r.dir), plural(n, "file"))
+	r.did("cloned %s into %s (branch %s, %s)", r.redactedURL(), r.show(r.dir), rb, plural(n, "file"))
+	return nil
+}
+
+// unbornHead is the branch an empty remote's HEAD names (git 2.31 and later
+// tell it to a clone), or def when the remote does not say. An empty clone
+// is cheap: there is nothing to fetch.
+func (r *run) unbornHead(ctx context.Context, def string) string {
+	tmp, err := os.MkdirTemp("", "opsync-init-")
+	if err != nil {
+		return def
+	}
+	defer os.RemoveAll(tmp)
+	c := *r.git
+	c.Dir = ""
+	bare := filepath.Join(tmp, "probe.git")
+	if _, err := c.Run(ctx, "clone", "--quiet", "--bare", r.url, bare); err != nil {
+		return def
+	}
+	c.Dir = bare
+	out, err := c.Run(ctx, "symbolic-ref", "--short", "HEAD")
+	if err != nil {
+		return def
+	}
+	if b := strings.TrimSpace(out); b != "" {
+		if _, err := c.Run(ctx, "rev-parse", "-q", "--verify", "HEAD"); err == nil {
+			return def // not empty after all (pushed meanwhile): defaultBranch decides
+		}
+		return b
+	}
+	return def
+}
+
+// firstPush pushes the first history to an empty remote, then checks that
+// the remote's HEAD names the branch pushed: a clone of a remote whose HEAD
+// names another branch checks out nothing, and the team log splits. git
+// cannot move a remote's HEAD, so when it does not resolve, say how.
+func (r *run) firstPush(ctx context.Context, branch, rb string) error {
+	if err := r.push(ctx, branch, rb); err != nil {
+		return err
+	}
+	rs, err := r.lsRemote(ctx)
+	if err != nil || rs.head == rb {
+		return nil
+	}
+	if rs.head == "" {
+		// The remote does not tell its HEAD (an old git or a dumb
+		// server): clones fall back to the only branch, which is this one.
+		return nil
+	}
+	r.say("warning: the remote's HEAD names the branch %s, not %s, which holds the operator log; a teammate's "+
+		"`git clone` would check out nothing. Make %s the remote's default branch: on a forge in the repository's "+
+		"settings; on a server `git --git-dir=PATH symbolic-ref HEAD refs/heads/%s` (opsync init finds the log "+
+		"on %s either way, as long as it is the remote's only branch)", rs.head, rb, rb, rb, rb)
 	return nil
 }
 
@@ -876,15 +962,19 @@ func (rs *remoteState) defaultBranch(url string) (string, error) {
 	if _, ok := rs.heads[rs.head]; ok {
 		return rs.head, nil
 	}
-	for _, b := range []string{"main", "master"} {
-		if _, ok := rs.heads[b]; ok {
-			return b, nil
-		}
-	}
 	if len(rs.heads) == 1 {
 		for b := range rs.heads {
 			return b, nil
 		}
+	}
+	// git's two conventional names, when exactly one of them is there.
+	_, main := rs.heads["main"]
+	_, master := rs.heads["master"]
+	switch {
+	case main && !master:
+		return "main", nil
+	case master && !main:
+		return "master", nil
 	}
 	var names []string
 	for b := range rs.heads {
