@@ -174,6 +174,14 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 		}
 		ours = append(ours, t.rel...)
 		entry := p.entry(t, abraExit, took)
+		if p.edits {
+			notes, changed := t.editNotes()
+			if !changed {
+				p.e.say("%s is unchanged: nothing to log", p.e.display(t.Paths[0]))
+				continue
+			}
+			entry.Notes = notes
+		}
 		if err := r.c.CommitOnly(ctx, oplog.Format(entry), t.rel, t.newPaths()); err != nil {
 			p.e.say("error: the log entry for `%s` could not be committed in %s:\n%s\n%s", p.Line, r.name(), err, commitAdvice(err, t))
 			out.NotLogged = true
@@ -235,9 +243,14 @@ func (p *Plan) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
 		op += " on " + p.e.o.Host
 	}
 	line := p.Line
+	command := p.Inv.CommandName()
+	if p.command != "" {
+		command = p.command
+	}
 	return oplog.Entry{
 		Line:      line,
-		Command:   p.Inv.CommandName(),
+		Command:   command,
+		Reason:    p.Flags.Reason,
 		App:       t.App,
 		Server:    t.Server,
 		Exit:      abraExit,

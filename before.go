@@ -79,6 +79,9 @@ func (p *Plan) Before(ctx context.Context) (err error) {
 	}
 	p.recordVersionsBefore()
 	p.recordAbsentBefore()
+	if p.edits {
+		p.recordEditBefore()
+	}
 	if p.detectNew {
 		files, err := p.layout.EnvFiles()
 		if err != nil {

@@ -168,6 +168,9 @@ func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
 	if le.Failed() {
 		subject = p.Bad(subject)
 	}
+	if le.Entry.Reason != "" {
+		mark += "  " + p.Note("reason: "+le.Entry.Reason)
+	}
 	_, err := fmt.Fprintf(w, "%s %s  %-8s  %s  %s\n", p.ID(shortID(le.Commit)),
 		le.Time.In(time.Local).Format("2006-01-02 15:04"), le.Author, subject, mark)
 	return err
