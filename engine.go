@@ -139,7 +139,9 @@ type Plan struct {
 	// it always pulls first and is logged only when the file changed.
 	edits bool
 	// command overrides Inv's command path in the entry (opsync commit).
-	command   string
+	command string
+	// serverAdd is the server `abra server add` adds (serverdirs.go).
+	serverAdd string
 	ident     string
 	warnings  []string
 	leases    []*heldLease // held from Before to After (leases.go)
@@ -230,6 +232,9 @@ func (p *Plan) App() string {
 
 // Server is the server the app is on, "" when not known (yet).
 func (p *Plan) Server() string {
+	if p.serverAdd != "" {
+		return p.serverAdd
+	}
 	if len(p.Targets) > 0 {
 		return p.Targets[0].Server
 	}
@@ -264,6 +269,8 @@ func (e *Engine) Plan(args []string) (*Plan, error) {
 		p.Config, _ = config.Load(e.o.Dir, e.o.Getenv)
 	}
 	switch {
+	case inv.CommandName() == "server add" && !inv.Help() && !flags.NoLog && p.Config != nil && p.Config.Sync:
+		return p.planServerAdd(), nil
 	case !inv.IsApp():
 		return p.inactive("not an `abra app` command"), nil
 	case len(inv.Path) < 2 || inv.Help():

@@ -24,6 +24,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/shim"
 	"coopcloud.tech/opsync/internal/sshremote"
 	"coopcloud.tech/opsync/internal/ui"
@@ -192,19 +193,47 @@ func (r *run) init(ctx context.Context) error {
 // .gitattributes line is committed and pushed, so every clone gets it; the
 // driver's command goes into this clone's own git config, never the global
 // one. Run again, it changes nothing.
+//
+// The server directories' placeholders (servers.WritePlaceholder) go into
+// the same commit, so that a server directory with no app is shared too.
 func (r *run) recordMergeDriver(ctx context.Context) error {
 	changed, err := r.installMergeDriver(ctx)
-	if err != nil || !changed {
+	if err != nil {
 		return err
 	}
-	if _, err := r.git.Run(ctx, "add", "--", ".gitattributes"); err != nil {
-		return refuse("cannot stage .gitattributes in %s: %v", r.show(r.top), err)
+	keep, err := r.keepServerDirs()
+	if err != nil {
+		return err
 	}
-	if _, err := r.git.Run(ctx, "commit", "--quiet", "--only", "-m",
-		"Merge env files by key with opsync's merge driver (opsync init)", "--", ".gitattributes"); err != nil {
-		return refuse("cannot commit .gitattributes in %s; it stays staged:\n%v", r.show(r.top), err)
+	var paths []string
+	if changed {
+		paths = append(paths, ".gitattributes")
 	}
-	r.did("recorded opsync's merge driver for *.env in %s (.gitattributes, committed) and in its git config", r.show(r.top))
+	paths = append(paths, keep...)
+	if len(paths) == 0 {
+		return nil
+	}
+	if _, err := r.git.Run(ctx, append([]string{"add", "--"}, paths...)...); err != nil {
+		return refuse("cannot stage %s in %s: %v", strings.Join(paths, ", "), r.show(r.top), err)
+	}
+	message := "Merge env files by key with opsync's merge driver (opsync init)"
+	if !changed {
+		message = "Keep every server directory in the log, with or without apps (opsync init)"
+	}
+	if _, err := r.git.Run(ctx, append([]string{"commit", "--quiet", "--only", "-m", message, "--"}, paths...)...); err != nil {
+		return refuse("cannot commit %s in %s; they stay staged:\n%v", strings.Join(paths, ", "), r.show(r.top), err)
+	}
+	if changed {
+		r.did("recorded opsync's merge driver for *.env in %s (.gitattributes, committed) and in its git config", r.show(r.top))
+	}
+	if len(keep) > 0 {
+		what := "1 server directory"
+		if len(keep) > 1 {
+			what = fmt.Sprintf("%d server directories", len(keep))
+		}
+		r.did("kept %s in the log even without apps (%s/%s, committed): git keeps no empty directories", what,
+			servers.PlaceholderDir, servers.PlaceholderFile)
+	}
 	if r.url == "" {
 		return nil
 	}
@@ -217,7 +246,7 @@ func (r *run) recordMergeDriver(ctx context.Context) error {
 		return nil // tracks another remote: leave its push to the operator
 	}
 	if _, err := r.git.Run(ctx, "push", "--quiet", r.name, "HEAD:refs/heads/"+rb); err != nil {
-		r.say("warning: the .gitattributes commit was not pushed (%v); the next synced command pushes it", err)
+		r.say("warning: the commit was not pushed (%v); the next synced command pushes it", err)
 	}
 	return nil
 }
@@ -621,6 +650,9 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 	if _, err := r.git.Run(ctx, "branch", "--quiet", "--set-upstream-to="+r.name+"/"+rb, branch); err != nil {
 		return refuse("cannot make %s/%s the upstream of %s: %v", r.name, rb, branch, err)
 	}
+	if _, err := r.keepServerDirs(); err != nil {
+		return err
+	}
 	host, _ := os.Hostname()
 	committed, err := r.commitAll(ctx, fmt.Sprintf("Add the server files of %s (opsync init)", host), false)
 	if err != nil || !committed {
@@ -700,12 +732,49 @@ func (r *run) addRemoteQuietly(ctx context.Context) error {
 // firstCommit commits everything in DIR: init is the operator's explicit
 // set-up, so all of it goes in, listed.
 func (r *run) firstCommit(ctx context.Context, message string) error {
-	// The merge driver's .gitattributes goes into the first commit.
+	// The merge driver's .gitattributes and the server directories'
+	// placeholders go into the first commit.
 	if _, err := r.installMergeDriver(ctx); err != nil {
+		return err
+	}
+	if _, err := r.keepServerDirs(); err != nil {
 		return err
 	}
 	_, err := r.commitAll(ctx, message, true)
 	return err
+}
+
+// keepServerDirs writes the placeholder of every server directory in DIR
+// (when DIR is abra's servers directory) that has none, and returns their
+// paths relative to the work tree. A server directory that is the work tree
+// itself needs none.
+func (r *run) keepServerDirs() ([]string, error) {
+	if r.top == "" || realPath(r.dir) != realPath(filepath.Join(r.cfg.AbraDir, "servers")) {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return nil, refuse("cannot list the server directories in %s: %v", r.show(r.dir), err)
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue // links (another repository's?) and .git are left alone
+		}
+		real := filepath.Join(realPath(r.dir), e.Name())
+		rel, err := filepath.Rel(r.top, real)
+		if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		created, err := servers.WritePlaceholder(real)
+		if err != nil {
+			return nil, refuse("cannot write the placeholder that keeps %s in the log: %v", r.show(real), err)
+		}
+		if created {
+			out = append(out, servers.PlaceholderRel(filepath.ToSlash(rel)))
+		}
+	}
+	return out, nil
 }
 
 // installMergeDriver writes the merge driver's set-up into the work tree
