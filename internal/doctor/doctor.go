@@ -275,6 +275,7 @@ func (d *doctor) checkRepos(ctx context.Context, cfg *config.Config, gitOK bool)
 		}
 		d.checkRemote(ctx, r, cfg)
 		d.checkHooksAndSigning(ctx, r)
+		d.checkMergeDriver(ctx, r)
 		d.checkCooldown(r, cfg)
 	}
 }
@@ -524,6 +525,38 @@ func (d *doctor) checkHooksAndSigning(ctx context.Context, r *git.Repo) {
 	d.add(Check{Name: "signing", Repository: name, Status: OK,
 		Detail: fmt.Sprintf("log entries are signed (commit.gpgsign, gpg.format %s): the key must sign without a prompt "+
 			"while abra runs, e.g. unlocked in gpg-agent or ssh-agent, or the entry cannot be committed", format)})
+}
+
+// checkMergeDriver looks at the env merge driver recorded for hand-typed
+// pulls: recorded by name, with opsync on PATH to run it.
+func (d *doctor) checkMergeDriver(ctx context.Context, r *git.Repo) {
+	name := d.show(r.WorkTree)
+	c := &git.Client{Dir: r.WorkTree, Path: d.o.GitPath}
+	gcfg, err := r.LoadConfig(ctx, c)
+	if err != nil {
+		return
+	}
+	driver := gcfg.Get("merge." + opsync.MergeDriverName + ".driver")
+	fix := fmt.Sprintf("run `opsync init %s` again: it records the driver by name (your files and history are left as they are)", r.WorkTree)
+	switch {
+	case driver == "":
+		d.add(Check{Name: "env merge", Repository: name, Status: OK,
+			Detail: "opsync's pulls merge env files by key; a `git pull` you type merges them line by line (`opsync init` records the driver for those too)"})
+	case !opsync.RecordedByName(driver):
+		d.add(Check{Name: "env merge", Repository: name, Status: Warn,
+			Detail: "the env merge driver is recorded as `" + driver + "` (by path, as an older opsync did): once opsync moves, " +
+				"a `git pull` you type keeps your side of a conflicting env file without conflict markers, and a teammate's change is lost",
+			Fix: fix})
+	default:
+		if _, err := exec.LookPath("opsync"); err != nil {
+			d.add(Check{Name: "env merge", Repository: name, Status: Warn,
+				Detail: "no opsync on PATH: a `git pull` you type merges env files with git's own line merge (conflict markers where both sides changed)",
+				Fix:    "put the directory holding opsync on PATH"})
+			return
+		}
+		d.add(Check{Name: "env merge", Repository: name, Status: OK,
+			Detail: "a `git pull` you type merges env files by key (opsync merge-driver, found on PATH)"})
+	}
 }
 
 func (d *doctor) checkCooldown(r *git.Repo, cfg *config.Config) {

@@ -500,6 +500,12 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 				"Commit or move aside the local changes git names, then run opsync init again", r.show(r.top), r.name, rb, err)
 		}
 		r.did("fast-forwarded %s to %s/%s", branch, r.name, rb)
+	case r.related(ctx, head, remoteHead):
+		// Diverged, not unrelated: what opsync sync (a pull, with the env
+		// merge) is for.
+		return refuse("%s (branch %s) and %s/%s have each moved on since they parted; opsync init changed nothing. "+
+			"Merge them with `opsync sync` (a pull, env files merged by key, then a push), then run opsync init again",
+			r.show(r.top), branch, r.name, rb)
 	default:
 		return refuse("both %s (branch %s) and %s (branch %s) have history, and neither contains the other, so opsync init "+
 			"will not choose between them. To combine them, merge by hand:\n"+
@@ -921,6 +927,12 @@ func (r *run) fetch(ctx context.Context, rb string) error {
 		return refuse("cannot fetch from %s:\n%v", r.redactedURL(), err)
 	}
 	return nil
+}
+
+// related reports whether commits a and b share history.
+func (r *run) related(ctx context.Context, a, b string) bool {
+	_, err := r.git.Run(ctx, "merge-base", a, b)
+	return err == nil
 }
 
 func (r *run) isAncestor(ctx context.Context, a, b string) bool {
