@@ -2,15 +2,20 @@ package opsync
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/servers"
+	"coopcloud.tech/opsync/internal/state"
 	"coopcloud.tech/opsync/oplog"
 )
 
@@ -88,6 +93,12 @@ func (p *Plan) After(ctx context.Context, abraExit int, took time.Duration) *Out
 	}
 	if p.detectNew {
 		p.findCreated()
+	}
+	if p.serverAdd != "" {
+		p.findServerAdded()
+		if len(p.Targets) == 0 {
+			return out // nothing new to share (abra failed, or the server was in the log already)
+		}
 	}
 	if len(p.Targets) == 0 {
 		p.e.say("warning: nothing to log for `%s`: no env file of it is in a git repository", p.Line)
@@ -175,7 +186,20 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 		}
 		ours = append(ours, t.rel...)
 		entry := p.entry(t, abraExit, took)
-		if err := r.c.CommitOnly(ctx, oplog.Format(entry), t.rel, t.newPaths()); err != nil {
+		paths, fresh := t.rel, t.newPaths()
+		if keep := p.keepServerDirs(t); len(keep) > 0 {
+			paths = append(slices.Clip(paths), keep...)
+			fresh = append(fresh, keep...)
+		}
+		if p.edits {
+			notes, changed := t.editNotes()
+			if !changed {
+				p.e.say("%s is unchanged: nothing to log", p.e.display(t.Paths[0]))
+				continue
+			}
+			entry.Notes = notes
+		}
+		if err := r.c.CommitOnly(ctx, oplog.Format(entry), paths, fresh); err != nil {
 			p.e.say("error: the log entry for `%s` could not be committed in %s:\n%s\n%s", p.Line, r.name(), err, commitAdvice(err, t))
 			out.NotLogged = true
 			out.Entries = append(out.Entries, Logged{Entry: entry, Repo: r.r.WorkTree})
@@ -195,6 +219,29 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 		p.e.say("warning: cannot list the other changes in %s: %v", r.name(), res.err)
 	}
 	return committed
+}
+
+// keepServerDirs writes the placeholder (servers.WritePlaceholder) of each
+// server directory the entry commits into that has none yet, and returns
+// their paths for the commit: from its first entry on, a server directory
+// stays in every clone, even when its last app is removed.
+func (p *Plan) keepServerDirs(t *Target) []string {
+	var out []string
+	for _, rel := range t.rel {
+		dir := path.Dir(rel)
+		if dir == "." || path.Base(dir) == servers.PlaceholderDir {
+			continue // the server directory is the repository itself, or this is its placeholder
+		}
+		created, err := servers.WritePlaceholder(filepath.Join(t.repo.r.WorkTree, filepath.FromSlash(dir)))
+		if err != nil {
+			p.e.say("warning: cannot keep the server directory %s in the log: %v", dir, err)
+			continue
+		}
+		if created && !slices.Contains(out, servers.PlaceholderRel(dir)) {
+			out = append(out, servers.PlaceholderRel(dir))
+		}
+	}
+	return out
 }
 
 // newPaths are the entry's paths that abra created: absent before it ran
@@ -236,9 +283,14 @@ func (p *Plan) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
 		op += " on " + p.e.o.Host
 	}
 	line := p.Line
+	command := p.Inv.CommandName()
+	if p.command != "" {
+		command = p.command
+	}
 	return oplog.Entry{
 		Line:      line,
-		Command:   p.Inv.CommandName(),
+		Command:   command,
+		Reason:    p.Flags.Reason,
 		App:       t.App,
 		Server:    t.Server,
 		Exit:      abraExit,
@@ -264,6 +316,20 @@ func (p *Plan) warnOtherChanges(r *repo, st *git.Status, ours []string) {
 		}
 		lines = append(lines, fmt.Sprintf("%s (%s)", e.Path, e.Describe()))
 	}
+	// Shown when the set changes, not after every command: the same
+	// untracked notes file would otherwise cost three lines each time.
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\x00")))
+	fingerprint := hex.EncodeToString(sum[:8])
+	if len(lines) == 0 {
+		fingerprint = ""
+	}
+	dir := r.r.OpsyncDir()
+	if state.Read(dir).OtherChanges == fingerprint {
+		return
+	}
+	if err := state.Update(dir, func(s *state.State) { s.OtherChanges = fingerprint }); err != nil {
+		p.e.say("warning: cannot record opsync's state in %s: %v", dir, err)
+	}
 	if len(lines) == 0 {
 		return
 	}
@@ -273,7 +339,8 @@ func (p *Plan) warnOtherChanges(r *repo, st *git.Status, ours []string) {
 		more = fmt.Sprintf("\n… and %d more (git -C %s status)", len(lines)-most, r.r.WorkTree)
 		lines = lines[:most]
 	}
-	p.e.say("warning: other files in %s have changes that are not in the log (commit them yourself if they belong there):\n%s%s",
+	p.e.say("warning: other files in %s have changes that are not in the log (commit them yourself if they belong there, "+
+		"or list them in .gitignore; this is said again only when the list changes):\n%s%s",
 		r.name(), strings.Join(lines, "\n"), more)
 }
 

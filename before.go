@@ -84,6 +84,9 @@ func (p *Plan) Before(ctx context.Context) (err error) {
 	}
 	p.recordVersionsBefore()
 	p.recordAbsentBefore()
+	if p.edits {
+		p.recordEditBefore()
+	}
 	if p.detectNew {
 		files, err := p.layout.EnvFiles()
 		if err != nil {
@@ -149,16 +152,12 @@ func (p *Plan) pullBeforeCommand(ctx context.Context, r *repo) error {
 		}
 		p.pullResolved[r] = append(p.pullResolved[r], notes...)
 	}))
+	if err == nil && res.changed {
+		p.sayPulled(ctx, r, res) // its git log runs under the lock too
+	}
 	r.unlock()
 	if err != nil {
 		return p.beforeFailed(r, err)
-	}
-	if res.changed {
-		if res.before == "" {
-			p.e.say("pulled %s from %s", r.name(), r.target())
-		} else {
-			p.e.say("pulled new changes into %s from %s (%.7s..%.7s)", r.name(), r.target(), res.before, res.after)
-		}
 	}
 	return nil
 }
@@ -190,10 +189,30 @@ func (p *Plan) beforeFailed(r *repo, err error) error {
 	case errors.As(err, &se):
 		// No commit can be made either until it is dealt with.
 		b.WriteString("\nTo run abra without a log entry this once, add --no-operator-log.")
+	case pullBlockedLocally(err):
+		// The remote is fine: going on without the pull would deploy
+		// exactly the stale file opsync is there to prevent.
+		b.WriteString("\n--no-operator-sync would run abra on your local file without the changes the pull would bring: " +
+			"use it only if that is what you mean.")
 	default:
 		b.WriteString("\nTo run the command without syncing (it is still logged in a local commit, which `opsync sync` pushes later), add --no-operator-sync.")
 	}
 	return &Error{Code: ExitSyncFailed, Err: fmt.Errorf("%s", b.String())}
+}
+
+// pullBlockedLocally reports whether a pull failed for something in the
+// repository (a conflict with a teammate's change, edits or staged files in
+// the way), not for the remote.
+func pullBlockedLocally(err error) bool {
+	var pe *git.PullError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Kind {
+	case git.PullConflict, git.PullLocalEdits, git.PullStaged:
+		return true
+	}
+	return false
 }
 
 func firstLine(s string) string {

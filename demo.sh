@@ -26,7 +26,6 @@ ln -s opsync "$work/bin/abra"
 export PATH="$work/bin:$work/realbin:$PATH"
 export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
 export FAKEABRA_STATE="$work/server-state" # the "servers" both operators deploy to
-git config --global init.defaultBranch main
 git config --global advice.detachedHead false
 
 as() { # as NAME: become that operator (own ~/.abra, own git identity)
@@ -37,7 +36,7 @@ as() { # as NAME: become that operator (own ~/.abra, own git identity)
   export GIT_COMMITTER_NAME="$Name" GIT_COMMITTER_EMAIL="$name@example.org"
 }
 
-say "The shared remote: a bare repository (on a forge or a server in real life)"
+say "The shared remote: a plain bare repository (on a forge or a server in real life; its HEAD names git's default branch)"
 run git init -q --bare "$work/remote.git"
 
 say "Alice keeps her servers/ directory in git and turns operator sync on"
@@ -56,15 +55,15 @@ EOF
 run git -C "$ABRA_DIR/servers" init -q
 run git -C "$ABRA_DIR/servers" add -A
 run git -C "$ABRA_DIR/servers" commit -qm "servers: start the operator log"
+run git -C "$ABRA_DIR/servers" branch -M main
 run git -C "$ABRA_DIR/servers" remote add origin "$work/remote.git"
 run git -C "$ABRA_DIR/servers" push -qu origin main
 echo "sync: true" >"$ABRA_DIR/abra.yml"
 echo "$ABRA_DIR/abra.yml:"; sed 's/^/    /' "$ABRA_DIR/abra.yml"
 
-say "Bob clones the same log"
+say "Bob joins with opsync init: it clones the branch that holds the log, whatever the remote's HEAD says"
 as bob
-run git clone -q "$work/remote.git" "$ABRA_DIR/servers"
-echo "sync: true" >"$ABRA_DIR/abra.yml"
+run opsync init --remote "$work/remote.git"
 
 say "Alice deploys the wiki: opsync pulls, abra deploys, opsync commits the env file and pushes"
 as alice

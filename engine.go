@@ -135,6 +135,13 @@ type Plan struct {
 	needFind  bool             // the app (or move's server) is not here yet
 	detectNew bool             // app new without --domain/--server
 	envBefore map[string]servers.App
+	// edits: the command edits the env file (app config, opsync commit):
+	// it always pulls first and is logged only when the file changed.
+	edits bool
+	// command overrides Inv's command path in the entry (opsync commit).
+	command string
+	// serverAdd is the server `abra server add` adds (serverdirs.go).
+	serverAdd string
 	ident     string
 	warnings  []string
 	leases    []*heldLease // held from Before to After (leases.go)
@@ -161,6 +168,11 @@ type Target struct {
 	// it from a refused commit.
 	absentBefore []string
 	absentKnown  bool // absentBefore was recorded (not for files found after abra)
+
+	// For an edit (Plan.edits): the env file as it was before the editor
+	// ran (or as the log has it, for opsync commit).
+	editBefore []byte
+	editKnown  bool
 
 	// For the retry-pull resolution (resolve.go): the version variables
 	// of the env file before abra ran and after, and the entry committed.
@@ -225,6 +237,9 @@ func (p *Plan) App() string {
 
 // Server is the server the app is on, "" when not known (yet).
 func (p *Plan) Server() string {
+	if p.serverAdd != "" {
+		return p.serverAdd
+	}
 	if len(p.Targets) > 0 {
 		return p.Targets[0].Server
 	}
@@ -261,6 +276,8 @@ func (e *Engine) Plan(args []string) (*Plan, error) {
 		p.Config, _ = config.Load(e.o.Dir, e.o.Getenv)
 	}
 	switch {
+	case inv.CommandName() == "server add" && !inv.Help() && !flags.NoLog && p.Config != nil && p.Config.Sync:
+		return p.planServerAdd(), nil
 	case !inv.IsApp():
 		return p.inactive("not an `abra app` command"), nil
 	case len(inv.Path) < 2 || inv.Help():
@@ -275,6 +292,11 @@ func (e *Engine) Plan(args []string) (*Plan, error) {
 	p.Config = cfg
 	if slices.Contains(cfg.Settings.AlsoLog, inv.CommandName()) && inv.Cmd != nil && !inv.Help() {
 		p.Modifies = true
+	}
+	if inv.Cmd != nil && inv.Cmd.Edits && !inv.Help() && !p.Modifies {
+		// app config edits the env file: it must be current before the
+		// editor opens (no cooldown), and the edit is an entry of its own.
+		p.Modifies, p.edits = true, true
 	}
 	if !cfg.Sync {
 		return p.inactive("operator sync is not enabled (no `sync: true` in abra.yml)"), nil

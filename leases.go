@@ -23,7 +23,7 @@ type heldLease struct {
 
 // leaseWanted: the command changes a server and leasing is on for it.
 func (p *Plan) leaseWanted() bool {
-	if !p.Active || !p.Modifies || p.Flags.NoLease {
+	if !p.Active || !p.Modifies || p.edits || p.Flags.NoLease {
 		return false
 	}
 	return p.Flags.Lease || (p.Config != nil && p.Config.Settings.Lease)

@@ -64,6 +64,7 @@ type logEntryJSON struct {
 	MovedTo         string          `json:"moved_to"`
 	MovedFrom       string          `json:"moved_from"`
 	Session         string          `json:"session"`
+	Reason          string          `json:"reason"`
 	Resolved        []string        `json:"resolved"`
 	Extra           []oplog.Trailer `json:"extra"`
 	Unreadable      []string        `json:"unreadable"`
@@ -79,7 +80,7 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 		Manual: le.Manual, Merge: le.Merge, Failed: le.Failed(), Repo: le.Repo,
 		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Operator: e.Operator,
 		OpsyncVersion: e.Version, MovedTo: e.MovedTo, MovedFrom: e.MovedFrom, Session: e.Session,
-		Resolved: e.Resolved, Extra: e.Extra,
+		Reason: e.Reason, Resolved: e.Resolved, Extra: e.Extra,
 	}
 	if !le.Manual && !le.Merge {
 		exit := e.Exit

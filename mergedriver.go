@@ -30,6 +30,27 @@ func MergeDriverCommand(exe string) string {
 	return "OPSYNC_NOT_SHIM=1 " + shellQuote(exe) + " merge-driver %O %A %B %P"
 }
 
+// RecordedMergeDriverCommand is the merge driver command opsync init records
+// in a clone's own git config, for the `git pull`s an operator types by
+// hand. Unlike MergeDriverCommand (the running program, by path, which
+// opsync's own pulls pass), it finds opsync by name on PATH when git runs
+// it, so a reinstall elsewhere does not break it; and when there is no
+// opsync on PATH it falls back to git's own line merge (git merge-file),
+// which leaves conflict markers. A driver that cannot run at all makes git
+// keep our side without markers: the teammate's change silently missing.
+func RecordedMergeDriverCommand() string {
+	return recordedDriverScript + " opsync-merge-driver %O %A %B %P"
+}
+
+// recordedDriverScript: $1 base, $2 ours (the result), $3 theirs, $4 path.
+const recordedDriverScript = `sh -c 'if command -v opsync >/dev/null 2>&1; then OPSYNC_NOT_SHIM=1 exec opsync merge-driver "$@"; fi; ` +
+	`exec git merge-file -L ours -L base -L theirs "$2" "$1" "$3"'`
+
+// RecordedByName reports whether a merge driver command from a clone's
+// config is the one RecordedMergeDriverCommand records (an older opsync
+// recorded its own path, which breaks when opsync moves).
+func RecordedByName(driver string) bool { return driver == RecordedMergeDriverCommand() }
+
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -226,7 +226,11 @@ func TestPlan(t *testing.T) {
 			app: "new.example.org", server: "s9", line: "abra app new custom-html --secrets --domain=new.example.org --server=s9"}},
 		{"sync", "app ls", wantPlan{active: true, pull: true, line: "abra app list"}},
 		{"sync", "app ls -s s1", wantPlan{active: true, pull: true, server: "s1", line: "abra app list --server=s1"}},
-		{"sync", "server add srv.example.org", wantPlan{active: false, reason: "not an `abra app` command",
+		// The new server directory is shared after abra made it (its
+		// placeholder is the entry's one path, known only then).
+		{"sync", "server add srv.example.org", wantPlan{active: true, modifies: true, commit: true, push: true,
+			server: "srv.example.org", line: "abra server add srv.example.org"}},
+		{"no-sync", "server add srv.example.org", wantPlan{active: false, reason: "not an `abra app` command",
 			line: "abra server add srv.example.org"}},
 		{"sync", "app", wantPlan{active: false, reason: "help", line: "abra app"}},
 		{"sync", "--version", wantPlan{active: false, reason: "not an `abra app` command", line: "abra --version"}},

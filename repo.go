@@ -305,6 +305,15 @@ func (r *repo) pullAdvice(err error) string {
 	case git.PullLocalEdits:
 		return fmt.Sprintf("Uncommitted edits in %s touch files the pull would change. Commit them (or move them aside) "+
 			"yourself; opsync never stashes or overwrites your edits.", r.name())
+	case git.PullStaged:
+		quoted := make([]string, len(pe.Files))
+		for i, f := range pe.Files {
+			quoted[i] = shellQuote(f)
+		}
+		return fmt.Sprintf("Staged changes in %s (%s) block the merge: when a pull is not a fast-forward, git merges only "+
+			"with nothing staged, even when the incoming changes do not touch those files. Unstage them "+
+			"(`git -C %s restore --staged -- %s`: your edits stay in the files), or commit them, then run the command again.",
+			r.name(), strings.Join(pe.Files, ", "), r.r.WorkTree, strings.Join(quoted, " "))
 	case git.PullUnreachable:
 		return fmt.Sprintf("%s (`git -C %s fetch %s` shows the same error.)",
 			r.remoteAdvice(err), r.r.WorkTree, r.remote)

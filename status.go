@@ -11,6 +11,7 @@ import (
 	"coopcloud.tech/opsync/internal/lease"
 	"coopcloud.tech/opsync/internal/lock"
 	"coopcloud.tech/opsync/internal/state"
+	"coopcloud.tech/opsync/internal/ui"
 )
 
 // RepoStatus is what `opsync status` reports about one repository. The JSON
@@ -165,6 +166,7 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 	} else if remote != "" {
 		st.Remote = r.target()
 		rp.countAgainstRemote(ctx, &st, gs, remote, ref)
+		rp.checkOneLog(ctx, &st, remote, ref)
 	}
 	blocked := st.InProgress != "" || st.Detached // sync refuses: its advice would mislead
 	switch {
@@ -285,4 +287,67 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// checkOneLog finds a team log split in two, from what was last fetched (no
+// network): the remote's other branches carrying log entries this branch
+// does not have (teammates logging to another branch: neither side sees the
+// other's entries), or a branch with no history in common with the remote
+// branch it tracks. Costs nothing when the remote has one branch and the
+// two are not diverged.
+func (rp *Repository) checkOneLog(ctx context.Context, st *RepoStatus, remote, ref string) {
+	if st.Head == "" {
+		return
+	}
+	r := rp.r
+	branch := strings.TrimPrefix(ref, "refs/heads/")
+	if st.Ahead != nil && st.Behind != nil && *st.Ahead > 0 && *st.Behind > 0 {
+		if related, err := r.c.Related(ctx, "HEAD", "refs/remotes/"+remote+"/"+branch); err == nil && !related {
+			st.Problems = append(st.Problems, UnrelatedAdvice(r.r.WorkTree, st.Branch, remote, branch))
+		}
+	}
+	heads, err := r.r.RemoteBranches(remote)
+	if err != nil || len(heads) < 2 && heads[branch] != "" {
+		return
+	}
+	var others []string
+	for b := range heads {
+		if b != branch {
+			others = append(others, b)
+		}
+	}
+	split, err := r.c.EntriesElsewhere(ctx, remote, others)
+	if err != nil {
+		return
+	}
+	for _, be := range split {
+		st.Problems = append(st.Problems, SplitLogAdvice(r.r.WorkTree, st.Branch, remote, branch, be))
+	}
+}
+
+// SplitLogAdvice says that the team log is split over two branches of the
+// remote, and how to join them.
+func SplitLogAdvice(dir, local, remote, branch string, be git.BranchEntries) string {
+	return fmt.Sprintf("the team log is split: %s/%s has %d log entr%s that this branch (%s, tracking %s/%s) does not have, "+
+		"so the operators logging there and you do not see each other's entries. Join the two on one branch (the one the "+
+		"remote's HEAD names; `opsync doctor` says which): merge the other into it "+
+		"(`git -C %s merge --no-edit --allow-unrelated-histories %s/%s`, then `opsync sync`), delete the other on the remote "+
+		"(`git -C %s push %s --delete BRANCH`), and have every operator track the one left (`git -C DIR branch -u %s/BRANCH`)",
+		remote, ui.Escape(be.Branch), be.Entries, pluralY(be.Entries), ui.Escape(local), remote, ui.Escape(branch),
+		dir, remote, ui.Escape(be.Branch), dir, remote, remote)
+}
+
+// UnrelatedAdvice says that a branch and the remote branch it tracks have
+// no history in common (a log started beside the team's).
+func UnrelatedAdvice(dir, local, remote, branch string) string {
+	return fmt.Sprintf("this branch (%s) and %s/%s, which it tracks, share no history: a log was started here beside the team's, "+
+		"and pushing it is refused. Merge the team's into it (`git -C %s merge --no-edit --allow-unrelated-histories %s/%s`), "+
+		"then `opsync sync`", ui.Escape(local), remote, ui.Escape(branch), dir, remote, ui.Escape(branch))
+}
+
+func pluralY(n int) string {
+	if n == 1 {
+		return "y"
+	}
+	return "ies"
 }

@@ -42,6 +42,7 @@ const (
 	KeyMoveFrom = "Opsync-Moved-From"
 	KeySession  = "Opsync-Session"
 	KeyResolved = "Opsync-Resolved"
+	KeyReason   = "Opsync-Reason"
 )
 
 // Entry is one operator log entry.
@@ -65,6 +66,12 @@ type Entry struct {
 	Session string `json:"session,omitempty"`
 	// Resolved notes a conflict opsync resolved while syncing this entry.
 	Resolved []string `json:"resolved,omitempty"`
+	// Reason is why the operator ran the command (--reason, opsync commit
+	// -m): in the body and an Opsync-Reason trailer.
+	Reason string `json:"reason,omitempty"`
+	// Notes are more body lines, for people (the keys an edit changed);
+	// they are not read back.
+	Notes []string `json:"-"`
 	// Extra holds Opsync-* trailers this version does not know.
 	Extra []Trailer `json:"extra,omitempty"`
 }
@@ -153,6 +160,7 @@ func (e Entry) Trailers() []Trailer {
 	}
 	add(KeyOperator, e.Operator)
 	add(KeySession, e.Session)
+	add(KeyReason, e.Reason)
 	for _, r := range e.Resolved {
 		add(KeyResolved, r)
 	}
@@ -183,6 +191,14 @@ func Format(e Entry) string {
 		fmt.Fprintf(&b, "moved away from this server to server %s\n", to)
 	case from != "":
 		fmt.Fprintf(&b, "moved here from server %s\n", from)
+	}
+	if r := clean(e.Reason); r != "" {
+		fmt.Fprintf(&b, "reason: %s\n", r)
+	}
+	for _, n := range e.Notes {
+		if n = clean(n); n != "" {
+			b.WriteString(n + "\n")
+		}
 	}
 	b.WriteString("\n")
 	for _, t := range e.Trailers() {
@@ -225,6 +241,8 @@ func Parse(msg string) (e Entry, ok bool) {
 			e.Session = t.Value
 		case KeyResolved:
 			e.Resolved = append(e.Resolved, t.Value)
+		case KeyReason:
+			e.Reason = t.Value
 		default:
 			if len(t.Key) > len("Opsync-") && strings.EqualFold(t.Key[:len("Opsync-")], "Opsync-") {
 				e.Extra = append(e.Extra, t)
@@ -259,7 +277,7 @@ func ParseTrailers(msg string) []Trailer {
 }
 
 var knownKeys = []string{KeyCommand, KeyApp, KeyServer, KeyExit, KeyDuration, KeyOperator,
-	KeyVersion, KeyMovedTo, KeyMoveFrom, KeySession, KeyResolved}
+	KeyVersion, KeyMovedTo, KeyMoveFrom, KeySession, KeyResolved, KeyReason}
 
 func canonicalKey(k string) string {
 	for _, known := range knownKeys {

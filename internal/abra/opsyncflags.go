@@ -18,6 +18,9 @@ type SyncFlags struct {
 	// WaitGiven with Wait 0 is a bare --wait (the lease time to live).
 	WaitGiven bool
 	Wait      time.Duration
+	// Reason: --reason TEXT says why, for the entry (body and an
+	// Opsync-Reason trailer); the subject stays the command.
+	Reason string
 }
 
 // opsync's flag names, as typed on the abra command line.
@@ -28,7 +31,11 @@ const (
 	FlagLease     = "--lease"
 	FlagNoLease   = "--no-lease"
 	FlagWait      = "--wait"
+	FlagReason    = "--reason"
 )
+
+// syncFlagNames are opsync's flags, for "did you mean".
+var syncFlagNames = []string{FlagNoSync, FlagNoLog, FlagForceSync, FlagLease, FlagNoLease, FlagWait, FlagReason}
 
 // StripSyncFlags removes opsync's flags from an abra command line and returns
 // what is left, which is exactly what abra is given. Everything after a "--"
@@ -36,7 +43,8 @@ const (
 // alone. "--flag=false" is accepted, so scripts can pass a computed value.
 func StripSyncFlags(args []string) (rest []string, f SyncFlags, err error) {
 	rest = make([]string, 0, len(args))
-	for i, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if a == "--" {
 			rest = append(rest, args[i:]...)
 			break
@@ -44,6 +52,19 @@ func StripSyncFlags(args []string) (rest []string, f SyncFlags, err error) {
 		name, val, hasVal := strings.Cut(a, "=")
 		var target *bool
 		switch name {
+		case FlagReason:
+			if !hasVal {
+				if i+1 >= len(args) || args[i+1] == "--" {
+					return nil, f, fmt.Errorf("opsync flag --reason takes the reason as its value: --reason \"why you run this\"")
+				}
+				i++
+				val = args[i]
+			}
+			if strings.TrimSpace(val) == "" {
+				return nil, f, fmt.Errorf("opsync flag --reason was given an empty reason; say why, or leave the flag out")
+			}
+			f.Reason = val
+			continue
 		case FlagNoSync:
 			target = &f.NoSync
 		case FlagNoLog:
@@ -65,6 +86,9 @@ func StripSyncFlags(args []string) (rest []string, f SyncFlags, err error) {
 			}
 			continue
 		default:
+			if near := nearSyncFlag(name); near != "" {
+				return nil, f, fmt.Errorf("%s is neither an opsync flag nor one of abra's: did you mean %s? Nothing was run", name, near)
+			}
 			rest = append(rest, a)
 			continue
 		}
@@ -118,9 +142,99 @@ func SyncFlagsFromEnv(getenv func(string) string) (SyncFlags, error) {
 // Merge combines flags from two sources (command line and environment).
 func (f SyncFlags) Merge(o SyncFlags) SyncFlags {
 	m := SyncFlags{NoSync: f.NoSync || o.NoSync, NoLog: f.NoLog || o.NoLog, ForceSync: f.ForceSync || o.ForceSync,
-		Lease: f.Lease || o.Lease, NoLease: f.NoLease || o.NoLease, WaitGiven: f.WaitGiven, Wait: f.Wait}
+		Lease: f.Lease || o.Lease, NoLease: f.NoLease || o.NoLease, WaitGiven: f.WaitGiven, Wait: f.Wait, Reason: f.Reason}
+	if m.Reason == "" {
+		m.Reason = o.Reason
+	}
 	if !f.WaitGiven {
 		m.WaitGiven, m.Wait = o.WaitGiven, o.Wait
 	}
 	return m
+}
+
+// nearSyncFlag returns the opsync flag that name (a "--word" typed on the
+// command line) is a near miss of — a typo such as --no-operator-snyc, which
+// abra would otherwise be given, refuse, and have logged as a failure — or
+// "" when it is not one. Names abra knows (any command's flag) are never
+// near misses.
+func nearSyncFlag(name string) string {
+	if !strings.HasPrefix(name, "-") || len(name) < 4 {
+		return ""
+	}
+	single := !strings.HasPrefix(name, "--")
+	if single {
+		if len(name) < 8 {
+			return "" // -fC, -nof: clusters of abra's short flags
+		}
+		name = "-" + name // -no-operator-sync
+	}
+	if abraKnowsFlag(strings.TrimPrefix(name, "--")) {
+		return ""
+	}
+	for _, f := range syncFlagNames {
+		limit := 1
+		if len(f) >= 10 {
+			limit = 2
+		}
+		if d := editDistance(name, f); (d > 0 || single) && d <= limit {
+			return f
+		}
+	}
+	return ""
+}
+
+// abraKnowsFlag reports whether any abra command has a flag of that long
+// name.
+func abraKnowsFlag(long string) bool {
+	for _, f := range Global {
+		if f.Long == long {
+			return true
+		}
+	}
+	for _, f := range rootOnly {
+		if f.Long == long {
+			return true
+		}
+	}
+	var walk func(c *Command) bool
+	walk = func(c *Command) bool {
+		for _, f := range c.Flags {
+			if f.Long == long {
+				return true
+			}
+		}
+		for _, s := range c.Sub {
+			if walk(s) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(Root)
+}
+
+// editDistance is the Damerau-Levenshtein distance (optimal string
+// alignment) of two short ASCII words: a swap of two neighbours counts one.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }

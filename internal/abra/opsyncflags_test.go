@@ -30,8 +30,14 @@ func TestStripSyncFlags(t *testing.T) {
 		{"app run foo app -- cmd --no-operator-sync", "app run foo app -- cmd --no-operator-sync", SyncFlags{}},
 		{"app run foo --force-sync app -- --force-sync", "app run foo app -- --force-sync", SyncFlags{ForceSync: true}},
 		{"app deploy foo -- --no-operator-log", "app deploy foo -- --no-operator-log", SyncFlags{}},
-		// Only exact names: prefixes and single dashes are abra's business.
-		{"app deploy foo --no-operator --no-operator-syncs -no-operator-sync", "app deploy foo --no-operator --no-operator-syncs -no-operator-sync", SyncFlags{}},
+		// Only exact names: what is not near one of opsync's is abra's business.
+		{"app deploy foo --no-operator -nf --sync", "app deploy foo --no-operator -nf --sync", SyncFlags{}},
+		// abra's own flags, however close to opsync's, are abra's.
+		{"app logs foo --watch -f --force", "app logs foo --watch -f --force", SyncFlags{}},
+		// --reason takes a value, in either form, and is removed.
+		{"app deploy foo --reason=security", "app deploy foo", SyncFlags{Reason: "security"}},
+		{"app --reason fix-1234 deploy foo -f", "app deploy foo -f", SyncFlags{Reason: "fix-1234"}},
+		{"app run foo app -- echo --reason x", "app run foo app -- echo --reason x", SyncFlags{}},
 	}
 	for _, tt := range tests {
 		rest, f, err := StripSyncFlags(strings.Fields(tt.args))
@@ -52,6 +58,32 @@ func TestStripSyncFlags(t *testing.T) {
 	// An empty line is an empty line, not nil trouble.
 	if rest, f, err := StripSyncFlags(nil); err != nil || len(rest) != 0 || f != (SyncFlags{}) {
 		t.Errorf("StripSyncFlags(nil) = %q, %+v, %v", rest, f, err)
+	}
+}
+
+func TestStripSyncFlagsRefusesNearMisses(t *testing.T) {
+	for typed, want := range map[string]string{
+		"--no-operator-snyc":  "--no-operator-sync",
+		"--no-operator-syncs": "--no-operator-sync",
+		"--no-opertor-log":    "--no-operator-log",
+		"--force-synk":        "--force-sync",
+		"--forcesync":         "--force-sync",
+		"--reasn=x":           "--reason",
+		"--no-leas":           "--no-lease",
+		"-no-operator-sync":   "--no-operator-sync",
+	} {
+		_, _, err := StripSyncFlags([]string{"app", "deploy", "foo", typed})
+		if err == nil || !strings.Contains(err.Error(), "did you mean "+want+"?") {
+			t.Errorf("StripSyncFlags(%q) = %v; want a refusal suggesting %s", typed, err, want)
+		}
+	}
+}
+
+func TestStripSyncFlagsReasonNeedsAValue(t *testing.T) {
+	for _, args := range [][]string{{"app", "deploy", "foo", "--reason"}, {"app", "deploy", "foo", "--reason="}, {"app", "deploy", "foo", "--reason", "--"}} {
+		if _, _, err := StripSyncFlags(args); err == nil || !strings.Contains(err.Error(), "--reason") {
+			t.Errorf("StripSyncFlags(%q) = %v; want a refusal naming --reason", args, err)
+		}
 	}
 }
 
@@ -117,5 +149,15 @@ func TestSyncFlagsMerge(t *testing.T) {
 	}
 	if got := (SyncFlags{}).Merge(SyncFlags{NoLog: true, NoSync: true}); got != (SyncFlags{NoLog: true, NoSync: true}) {
 		t.Errorf("Merge = %+v", got)
+	}
+}
+
+// opsync's flags are stripped from every abra command line, so none may be
+// a flag abra itself has (abra would never see it).
+func TestSyncFlagsCollideWithNoAbraFlag(t *testing.T) {
+	for _, f := range syncFlagNames {
+		if abraKnowsFlag(strings.TrimPrefix(f, "--")) {
+			t.Errorf("opsync's %s is also a flag of abra's", f)
+		}
 	}
 }

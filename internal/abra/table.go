@@ -19,6 +19,10 @@ type Command struct {
 	// Modifies marks the commands that change what is on a server: opsync
 	// pulls before them and commits and pushes a log entry after them.
 	Modifies bool
+	// Edits marks the commands that edit the app's env file on this
+	// machine (app config opens it in $EDITOR): opsync pulls before them
+	// whatever the cooldown, and logs them only when the file changed.
+	Edits bool
 	// Args says where the app name and other meaningful positionals are.
 	Args ArgSpec
 	// WritesVersion marks the commands that rewrite the version line
@@ -169,7 +173,7 @@ var Root = &Command{
 					}},
 				{Name: "restart", Aliases: []string{"re"},
 					Flags: []Flag{boolFlag("all-services", 'a')}},
-				{Name: "config", Aliases: []string{"cfg"}},
+				{Name: "config", Aliases: []string{"cfg"}, Edits: true},
 				{Name: "list", Aliases: []string{"ls"},
 					Flags: []Flag{valueFlag("server", 's'), valueFlag("recipe", 'r'),
 						boolFlag("status", 'S'), machine},

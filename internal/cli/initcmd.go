@@ -74,11 +74,7 @@ Without a remote, the log is kept in the local repository only.`,
 				Stderr:       e.stderr,
 				Interactive:  interactive,
 				RecordMergeDriver: func(ctx context.Context, workTree string) (bool, error) {
-					exe, err := os.Executable()
-					if err != nil {
-						return false, err
-					}
-					return opsync.InstallMergeDriver(ctx, workTree, opsync.MergeDriverCommand(exe))
+					return opsync.InstallMergeDriver(ctx, workTree, opsync.RecordedMergeDriverCommand())
 				},
 			})
 			var se *setup.Error

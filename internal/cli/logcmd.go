@@ -178,6 +178,9 @@ func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
 	if le.Failed() {
 		subject = p.Bad(subject)
 	}
+	if le.Entry.Reason != "" {
+		mark += "  " + p.Note("reason: "+ui.Escape(le.Entry.Reason))
+	}
 	when := "????-??-?? ??:??"
 	if !le.Time.IsZero() {
 		when = le.Time.In(time.Local).Format("2006-01-02 15:04")

@@ -15,7 +15,9 @@ func newShimCmd(e *env) *cobra.Command {
 		Use:   "shim install|uninstall|status [--dir DIR]",
 		Short: "Make `abra` run opsync: a link named abra to opsync, first on PATH",
 		Long: `The shim is a symbolic link named abra, pointing at opsync, in a directory that comes
-before the real abra's on PATH (default: ~/.local/bin). Run under that name, opsync is
+before the real abra's on PATH (default: ~/.local/bin; when that is where the real abra
+is — abra's installer puts it there — a directory of yours on PATH before it, or else
+~/.local/share/opsync/bin, which install tells you to put first). Run under that name, opsync is
 the wrapper, so "abra app deploy …" syncs; opsync then runs the real abra, the next
 one on PATH.
 
@@ -30,7 +32,7 @@ opsync never overwrites or removes a real abra.`,
   opsync shim install --dir ~/bin
   opsync shim status`,
 	}
-	cmd.PersistentFlags().StringVar(&dir, "dir", "", "the shim `DIR`ectory (default ~/.local/bin)")
+	cmd.PersistentFlags().StringVar(&dir, "dir", "", "the shim `DIR`ectory (default ~/.local/bin, or ~/.local/share/opsync/bin when the real abra is in ~/.local/bin)")
 
 	inspect := func() (shim.Report, string, error) {
 		d, err := shim.Dir(dir, e.getenv)
@@ -48,9 +50,25 @@ opsync never overwrites or removes a real abra.`,
 	// pathWarning says why `abra` does not run opsync, and what to do.
 	pathWarning := func(r shim.Report) string {
 		advice := shim.PathAdvice(r.Dir, e.getenv)
+		dirFlag := ""
+		if dir != "" {
+			dirFlag = " --dir " + show(r.Dir)
+		}
 		switch {
 		case r.Active:
 			return ""
+		case r.State == "absent" || r.State == "stale":
+			msg := fmt.Sprintf("there is no shim at %s, so `abra` does not run opsync: run `opsync shim install%s`", show(r.Link), dirFlag)
+			switch {
+			case !r.OnPath:
+				msg += fmt.Sprintf("; %s is not on your PATH either: to fix that, %s", show(r.Dir), advice)
+			case r.Shadowing != "":
+				msg += fmt.Sprintf("; %s comes after %s on your PATH: to put it first, %s", show(r.Dir), show(r.Shadowing), advice)
+			}
+			return msg
+		case r.State == "other":
+			return fmt.Sprintf("%s is not opsync (it may be the real abra), so the shim cannot go there: install it into a "+
+				"directory that comes before it on PATH (`opsync shim install --dir DIR`)", show(r.Link))
 		case !r.OnPath:
 			return fmt.Sprintf("%s is not on your PATH, so `abra` does not run opsync. To fix it, %s", show(r.Dir), advice)
 		case r.Shadowing != "":

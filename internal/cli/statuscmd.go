@@ -169,8 +169,6 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 			held += " (" + ui.Escape(l.Command) + ")"
 		}
 		row("lock", p.Warn(held))
-	} else {
-		row("lock", "free")
 	}
 	for _, in := range st.Interrupted {
 		row("interrupted", p.Warn(in))
@@ -204,12 +202,10 @@ func branchLine(p ui.Palette, st opsync.RepoStatus) string {
 	case st.Remote == "":
 	case st.Ahead == nil || st.Behind == nil:
 		fmt.Fprintf(&b, " -> %s %s", st.Remote, p.Dim("(not fetched yet, or the remote has no such branch)"))
+	case *st.Ahead == 0 && *st.Behind == 0:
+		fmt.Fprintf(&b, " -> %s", st.Remote) // "in step" says the rest
 	default:
-		ab := fmt.Sprintf("%d ahead, %d behind", *st.Ahead, *st.Behind)
-		if *st.Ahead > 0 || *st.Behind > 0 {
-			ab = p.Warn(ab)
-		}
-		fmt.Fprintf(&b, " -> %s: %s", st.Remote, ab)
+		fmt.Fprintf(&b, " -> %s: %s", st.Remote, p.Warn(fmt.Sprintf("%d ahead, %d behind", *st.Ahead, *st.Behind)))
 	}
 	return b.String()
 }

@@ -275,6 +275,7 @@ func (d *doctor) checkRepos(ctx context.Context, cfg *config.Config, gitOK bool)
 		}
 		d.checkRemote(ctx, r, cfg)
 		d.checkHooksAndSigning(ctx, r)
+		d.checkMergeDriver(ctx, r)
 		d.checkCooldown(r, cfg)
 	}
 }
@@ -337,7 +338,7 @@ func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Confi
 		}
 	}
 	branch := strings.TrimPrefix(ref, "refs/heads/")
-	out, err := c.Run(ctx, "ls-remote", "--heads", "--", remote, ref)
+	out, err := c.Run(ctx, "ls-remote", "--symref", "--", remote, "HEAD", "refs/heads/*")
 	var ge *git.Error
 	switch {
 	case errors.As(err, &ge) && ge.TimedOut:
@@ -348,12 +349,127 @@ func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Confi
 		d.add(Check{Name: "remote", Repository: name, Status: Fail,
 			Detail: fmt.Sprintf("%s cannot be reached: %s", where, strings.TrimSpace(git.StderrOf(err)+"\n"+errText(err))),
 			Fix:    git.ConnectAdvice(git.StderrOf(err), "The remote") + " Until then, --no-operator-sync runs abra without syncing."})
-	case strings.TrimSpace(out) == "":
-		d.add(Check{Name: "remote", Repository: name, Status: OK,
-			Detail: fmt.Sprintf("%s answers; it has no branch %s yet (the next push creates it)", where, branch)})
 	default:
-		d.add(Check{Name: "remote", Repository: name, Status: OK, Detail: fmt.Sprintf("%s answers; syncing with %s/%s", where, remote, branch)})
+		heads, head := parseLsRemote(out)
+		if _, ok := heads[branch]; !ok {
+			d.add(Check{Name: "remote", Repository: name, Status: OK,
+				Detail: fmt.Sprintf("%s answers; it has no branch %s yet (the next push creates it)", where, ui.Escape(branch))})
+		} else {
+			d.add(Check{Name: "remote", Repository: name, Status: OK, Detail: fmt.Sprintf("%s answers; syncing with %s/%s", where, remote, ui.Escape(branch))})
+		}
+		d.checkOneLog(ctx, c, r, remote, branch, heads, head)
 	}
+}
+
+// parseLsRemote reads `git ls-remote --symref REMOTE HEAD refs/heads/*`:
+// the branches (name -> commit) and the branch HEAD names ("" when the
+// remote does not say).
+func parseLsRemote(out string) (heads map[string]string, head string) {
+	heads = map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		left, ref, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		if target, ok := strings.CutPrefix(left, "ref: "); ok && ref == "HEAD" {
+			head = strings.TrimPrefix(target, "refs/heads/")
+			continue
+		}
+		if b, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+			heads[b] = left
+		}
+	}
+	return heads, head
+}
+
+// checkOneLog makes sure the team has one log: the remote's HEAD names the
+// branch this repository logs to (a teammate's clone checks out the
+// remote's HEAD), no other branch of the remote carries log entries this
+// one lacks (operators logging to two branches never see each other's
+// entries), and this branch shares history with the remote's.
+func (d *doctor) checkOneLog(ctx context.Context, c *git.Client, r *git.Repo, remote, branch string, heads map[string]string, head string) {
+	name := d.show(r.WorkTree)
+	var others []string
+	for b := range heads {
+		if b != branch {
+			others = append(others, b)
+		}
+	}
+	if len(others) > 0 {
+		// What the other branches hold: fetch them (remote-tracking refs
+		// only; nothing of the operator's changes).
+		if _, err := c.Run(ctx, "fetch", "--quiet", remote, "+refs/heads/*:refs/remotes/"+remote+"/*"); err != nil {
+			d.add(Check{Name: "one log", Repository: name, Status: Warn,
+				Detail: fmt.Sprintf("the remote has %d other branches, and fetching them to look for log entries failed: %s", len(others), lastLine(err)),
+				Fix:    fmt.Sprintf("try `git -C %s fetch %s`", r.WorkTree, remote)})
+			return
+		}
+	}
+	if hc, _ := r.HeadCommit(); hc == "" {
+		return
+	}
+	split, err := c.EntriesElsewhere(ctx, remote, others)
+	if err != nil {
+		d.add(Check{Name: "one log", Repository: name, Status: Warn, Detail: "cannot compare the remote's branches: " + lastLine(err)})
+		return
+	}
+	local, _, _ := r.Head()
+	target := branch // the branch the log should live on
+	if _, ok := heads[head]; ok {
+		target = head
+	}
+	if len(split) > 0 {
+		var parts []string
+		for _, be := range split {
+			parts = append(parts, fmt.Sprintf("%s/%s has %d log entr%s that %s lacks", remote, ui.Escape(be.Branch), be.Entries, pluralY(be.Entries), ui.Escape(branch)))
+		}
+		fix := fmt.Sprintf("join them on %s/%s, the branch the remote's HEAD names: ", remote, ui.Escape(target))
+		if target == branch {
+			fix += fmt.Sprintf("merge each other branch into yours (`git -C %s merge --no-edit --allow-unrelated-histories %s/OTHER`), `opsync sync`, "+
+				"then delete it on the remote (`git -C %s push %s --delete OTHER`); every operator who logged there runs "+
+				"`git -C DIR branch -u %s/%s` and `opsync sync`", r.WorkTree, remote, r.WorkTree, remote, remote, ui.Escape(target))
+		} else {
+			fix += fmt.Sprintf("`git -C %s merge --no-edit --allow-unrelated-histories %s/%s`, `git -C %s push %s HEAD:%s`, "+
+				"`git -C %s branch -u %s/%s`, `opsync sync`; then delete %s on the remote (`git -C %s push %s --delete %s`) and have "+
+				"every operator who logged there track %s/%s too", r.WorkTree, remote, ui.Escape(target), r.WorkTree, remote, ui.Escape(target),
+				r.WorkTree, remote, ui.Escape(target), ui.Escape(branch), r.WorkTree, remote, ui.Escape(branch), remote, ui.Escape(target))
+		}
+		d.add(Check{Name: "one log", Repository: name, Status: Fail,
+			Detail: "the team log is split over branches of " + remote + ": " + strings.Join(parts, "; ") +
+				", so the operators on each see only their own entries",
+			Fix: fix})
+		return
+	}
+	if rc := heads[branch]; rc != "" {
+		if related, err := c.Related(ctx, "HEAD", "refs/remotes/"+remote+"/"+branch); err == nil && !related {
+			d.add(Check{Name: "one log", Repository: name, Status: Fail,
+				Detail: fmt.Sprintf("this branch (%s) and %s/%s share no history: a log was started here beside the team's", ui.Escape(local), remote, ui.Escape(branch)),
+				Fix: fmt.Sprintf("merge the team's into it: `git -C %s merge --no-edit --allow-unrelated-histories %s/%s`, then `opsync sync`",
+					r.WorkTree, remote, ui.Escape(branch))})
+			return
+		}
+	}
+	switch {
+	case head == "" || head == branch:
+	case heads[head] == "":
+		d.add(Check{Name: "one log", Repository: name, Status: Warn,
+			Detail: fmt.Sprintf("the remote's HEAD names %s, a branch it does not have: a teammate's plain `git clone` checks out nothing "+
+				"(`opsync init` finds the log on %s all the same)", ui.Escape(head), ui.Escape(branch)),
+			Fix: fmt.Sprintf("make %s the remote's default branch: on a forge in the repository's settings, on a server of your own "+
+				"`git --git-dir=PATH symbolic-ref HEAD refs/heads/%s`", ui.Escape(branch), ui.Escape(branch))})
+	default:
+		d.add(Check{Name: "one log", Repository: name, Status: Warn,
+			Detail: fmt.Sprintf("the remote's HEAD names %s, but the log is on %s: a teammate's `git clone` gets the wrong branch", ui.Escape(head), ui.Escape(branch)),
+			Fix: fmt.Sprintf("make %s the remote's default branch: on a forge in the repository's settings, on a server of your own "+
+				"`git --git-dir=PATH symbolic-ref HEAD refs/heads/%s`", ui.Escape(branch), ui.Escape(branch))})
+	}
+}
+
+func pluralY(n int) string {
+	if n == 1 {
+		return "y"
+	}
+	return "ies"
 }
 
 // lastLine is the last line of git's stderr in err ("fatal: …"), or the
@@ -415,6 +531,38 @@ func (d *doctor) checkHooksAndSigning(ctx context.Context, r *git.Repo) {
 	d.add(Check{Name: "signing", Repository: name, Status: OK,
 		Detail: fmt.Sprintf("log entries are signed (commit.gpgsign, gpg.format %s): the key must sign without a prompt "+
 			"while abra runs, e.g. unlocked in gpg-agent or ssh-agent, or the entry cannot be committed", format)})
+}
+
+// checkMergeDriver looks at the env merge driver recorded for hand-typed
+// pulls: recorded by name, with opsync on PATH to run it.
+func (d *doctor) checkMergeDriver(ctx context.Context, r *git.Repo) {
+	name := d.show(r.WorkTree)
+	c := &git.Client{Dir: r.WorkTree, Path: d.o.GitPath}
+	gcfg, err := r.LoadConfig(ctx, c)
+	if err != nil {
+		return
+	}
+	driver := gcfg.Get("merge." + opsync.MergeDriverName + ".driver")
+	fix := fmt.Sprintf("run `opsync init %s` again: it records the driver by name (your files and history are left as they are)", r.WorkTree)
+	switch {
+	case driver == "":
+		d.add(Check{Name: "env merge", Repository: name, Status: OK,
+			Detail: "opsync's pulls merge env files by key; a `git pull` you type merges them line by line (`opsync init` records the driver for those too)"})
+	case !opsync.RecordedByName(driver):
+		d.add(Check{Name: "env merge", Repository: name, Status: Warn,
+			Detail: "the env merge driver is recorded as `" + driver + "` (by path, as an older opsync did): once opsync moves, " +
+				"a `git pull` you type keeps your side of a conflicting env file without conflict markers, and a teammate's change is lost",
+			Fix: fix})
+	default:
+		if _, err := exec.LookPath("opsync"); err != nil {
+			d.add(Check{Name: "env merge", Repository: name, Status: Warn,
+				Detail: "no opsync on PATH: a `git pull` you type merges env files with git's own line merge (conflict markers where both sides changed)",
+				Fix:    "put the directory holding opsync on PATH"})
+			return
+		}
+		d.add(Check{Name: "env merge", Repository: name, Status: OK,
+			Detail: "a `git pull` you type merges env files by key (opsync merge-driver, found on PATH)"})
+	}
 }
 
 func (d *doctor) checkCooldown(r *git.Repo, cfg *config.Config) {

@@ -19,7 +19,7 @@ var ErrNoRemoteBranch = errors.New("the remote has no such branch yet")
 type PullError struct {
 	Kind  PullFailure
 	Err   error    // the *Error from git
-	Files []string // for PullConflict: the files that conflicted
+	Files []string // for PullConflict: the files that conflicted; for PullStaged: the staged files git names
 }
 
 // PullFailure classifies a failed pull.
@@ -31,6 +31,11 @@ const (
 	PullLocalEdits              // uncommitted local edits would be overwritten; nothing changed
 	PullUnreachable             // the remote could not be reached or refused access
 	PullTimeout                 // the pull did not finish in time
+	// PullStaged: the merge is not a fast-forward and the index differs
+	// from HEAD, which git refuses whatever files the merge touches
+	// ("Your local changes … would be overwritten by merge" naming staged
+	// files the merge may not touch at all); nothing changed.
+	PullStaged
 )
 
 func (e *PullError) Error() string { return e.Err.Error() }
@@ -129,11 +134,55 @@ func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string,
 		return &PullError{Kind: PullConflict, Err: err, Files: files}
 	case strings.Contains(stderr, "would be overwritten by merge"),
 		strings.Contains(stderr, "untracked working tree files would be"):
+		if staged := c.stagedAmong(ctx, overwrittenFiles(stderr)); len(staged) > 0 {
+			return &PullError{Kind: PullStaged, Err: err, Files: staged}
+		}
 		return &PullError{Kind: PullLocalEdits, Err: err}
 	case ClassifyRemote(stderr) != RemoteFine:
 		return &PullError{Kind: PullUnreachable, Err: err}
 	}
 	return &PullError{Kind: PullOther, Err: err}
+}
+
+// overwrittenFiles reads the indented file list git prints after "…would
+// be overwritten by merge:".
+func overwrittenFiles(stderr string) []string {
+	var out []string
+	in := false
+	for _, l := range strings.Split(stderr, "\n") {
+		switch {
+		case strings.Contains(l, "would be overwritten by merge:"):
+			in = true
+		case in && (strings.HasPrefix(l, "\t") || strings.HasPrefix(l, "  ")):
+			out = append(out, strings.TrimSpace(l))
+		default:
+			in = false
+		}
+	}
+	return out
+}
+
+// stagedAmong returns the files of names that are staged (the index differs
+// from HEAD for them): one git process, on this failure path only.
+func (c *Client) stagedAmong(ctx context.Context, names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	out, err := c.Run(ctx, "diff", "--cached", "--name-only", "-z", "--no-renames")
+	if err != nil {
+		return nil
+	}
+	staged := map[string]bool{}
+	for _, p := range strings.Split(out, "\x00") {
+		staged[p] = p != ""
+	}
+	var hit []string
+	for _, n := range names {
+		if staged[n] {
+			hit = append(hit, n)
+		}
+	}
+	return hit
 }
 
 // conflictFiles reads "CONFLICT (content): Merge conflict in <path>" lines.

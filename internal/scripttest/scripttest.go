@@ -23,6 +23,7 @@ import (
 	"coopcloud.tech/opsync/internal/fakeabra"
 	"coopcloud.tech/opsync/internal/githttp"
 	"coopcloud.tech/opsync/internal/hang"
+	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/sshtest"
 )
 
@@ -154,7 +155,8 @@ func runGit(ts *testscript.TestScript, dir string, args ...string) string {
 // operators REMOTE SEED NAME...
 //
 // Creates the bare repository $WORK/REMOTE holding the files of the
-// directory SEED (server directories with env files) in one commit on main,
+// directory SEED (server directories with env files, each with opsync's
+// placeholder added, as opsync init makes them) in one commit on main,
 // and for each NAME an operator: $WORK/NAME/abra (an ABRA_DIR) whose
 // servers/ is a clone of the remote and whose abra.yml says sync: true.
 func cmdOperators(ts *testscript.TestScript, neg bool, args []string) {
@@ -168,6 +170,16 @@ func cmdOperators(ts *testscript.TestScript, neg bool, args []string) {
 	runGit(ts, ".", "clone", "-q", remote, tmp)
 	if err := os.CopyFS(tmp, os.DirFS(seed)); err != nil {
 		ts.Fatalf("copy seed: %v", err)
+	}
+	// As opsync init leaves it: every server directory kept by its
+	// placeholder.
+	entries, err := os.ReadDir(tmp)
+	ts.Check(err)
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			_, err := servers.WritePlaceholder(filepath.Join(tmp, e.Name()))
+			ts.Check(err)
+		}
 	}
 	runGit(ts, tmp, "add", "-A")
 	runGit(ts, tmp, "commit", "-q", "-m", "seed the operator log")

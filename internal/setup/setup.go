@@ -23,6 +23,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/shim"
 	"coopcloud.tech/opsync/internal/sshremote"
 	"coopcloud.tech/opsync/internal/ui"
@@ -194,19 +195,47 @@ func (r *run) init(ctx context.Context) error {
 // .gitattributes line is committed and pushed, so every clone gets it; the
 // driver's command goes into this clone's own git config, never the global
 // one. Run again, it changes nothing.
+//
+// The server directories' placeholders (servers.WritePlaceholder) go into
+// the same commit, so that a server directory with no app is shared too.
 func (r *run) recordMergeDriver(ctx context.Context) error {
 	changed, err := r.installMergeDriver(ctx)
-	if err != nil || !changed {
+	if err != nil {
 		return err
 	}
-	if _, err := r.git.Run(ctx, "add", "--", ".gitattributes"); err != nil {
-		return refuse("cannot stage .gitattributes in %s: %v", r.show(r.top), err)
+	keep, err := r.keepServerDirs()
+	if err != nil {
+		return err
 	}
-	if _, err := r.git.Run(ctx, "commit", "--quiet", "--only", "-m",
-		"Merge env files by key with opsync's merge driver (opsync init)", "--", ".gitattributes"); err != nil {
-		return refuse("cannot commit .gitattributes in %s; it stays staged:\n%v", r.show(r.top), err)
+	var paths []string
+	if changed {
+		paths = append(paths, ".gitattributes")
 	}
-	r.did("recorded opsync's merge driver for *.env in %s (.gitattributes, committed) and in its git config", r.show(r.top))
+	paths = append(paths, keep...)
+	if len(paths) == 0 {
+		return nil
+	}
+	if _, err := r.git.Run(ctx, append([]string{"add", "--"}, paths...)...); err != nil {
+		return refuse("cannot stage %s in %s: %v", strings.Join(paths, ", "), r.show(r.top), err)
+	}
+	message := "Merge env files by key with opsync's merge driver (opsync init)"
+	if !changed {
+		message = "Keep every server directory in the log, with or without apps (opsync init)"
+	}
+	if _, err := r.git.Run(ctx, append([]string{"commit", "--quiet", "--only", "-m", message, "--"}, paths...)...); err != nil {
+		return refuse("cannot commit %s in %s; they stay staged:\n%v", strings.Join(paths, ", "), r.show(r.top), err)
+	}
+	if changed {
+		r.did("recorded opsync's merge driver for *.env in %s (.gitattributes, committed) and in its git config", r.show(r.top))
+	}
+	if len(keep) > 0 {
+		what := "1 server directory"
+		if len(keep) > 1 {
+			what = fmt.Sprintf("%d server directories", len(keep))
+		}
+		r.did("kept %s in the log even without apps (%s/%s, committed): git keeps no empty directories", what,
+			servers.PlaceholderDir, servers.PlaceholderFile)
+	}
 	if r.url == "" {
 		return nil
 	}
@@ -219,7 +248,7 @@ func (r *run) recordMergeDriver(ctx context.Context) error {
 		return nil // tracks another remote: leave its push to the operator
 	}
 	if _, err := r.git.Run(ctx, "push", "--quiet", "--", r.name, "HEAD:refs/heads/"+rb); err != nil {
-		r.say("warning: the .gitattributes commit was not pushed (%v); the next synced command pushes it", err)
+		r.say("warning: the commit was not pushed (%v); the next synced command pushes it", err)
 	}
 	return nil
 }
@@ -354,7 +383,12 @@ func (r *run) newRepo(ctx context.Context) error {
 	}
 	switch {
 	case len(rs.heads) == 0:
-		if err := r.gitInit(ctx, "main"); err != nil {
+		// The branch the remote's HEAD already names (a plain `git init
+		// --bare` says master unless init.defaultBranch says otherwise on
+		// the server): pushing it makes the remote's HEAD resolve, so every
+		// teammate's clone checks out the log.
+		branch := r.unbornHead(ctx, "main")
+		if err := r.gitInit(ctx, branch); err != nil {
 			return err
 		}
 		if err := r.addRemote(ctx); err != nil {
@@ -363,9 +397,9 @@ func (r *run) newRepo(ctx context.Context) error {
 		if err := r.firstCommit(ctx, "Start the operator log (opsync init)"); err != nil {
 			return err
 		}
-		return r.push(ctx, "main", "main")
+		return r.firstPush(ctx, branch, branch)
 	case isEmptyDir(r.dir):
-		return r.clone(ctx)
+		return r.clone(ctx, rs)
 	}
 	return r.adopt(ctx, rs, true, "")
 }
@@ -417,23 +451,42 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 		if len(rs.heads) > 0 {
 			return r.adopt(ctx, rs, false, branch)
 		}
+		// No commit here and none there: take the branch name the remote's
+		// HEAD names, so that the first push makes it resolve.
+		if rb := r.unbornHead(ctx, branch); rb != branch {
+			if _, err := r.git.Run(ctx, "symbolic-ref", "HEAD", "refs/heads/"+rb); err != nil {
+				return refuse("cannot set the branch of %s: %v", r.show(r.top), err)
+			}
+			r.did("named the branch of %s %s, as the remote's HEAD does", r.show(r.top), rb)
+			branch = rb
+		}
 		if err := r.firstCommit(ctx, "Start the operator log (opsync init)"); err != nil {
 			return err
 		}
-		return r.push(ctx, branch, branch)
+		return r.firstPush(ctx, branch, branch)
 	}
 	// Which branch of the remote: the upstream if it is this remote's, else
-	// the same name, else the remote's default branch.
+	// the same name, else the remote's default branch; on an empty remote,
+	// the branch its HEAD names.
 	rb := branch
-	if upRemote, upMerge := gcfg.Upstream(branch); upRemote == r.name && upMerge != "" {
+	upRemote, upMerge := gcfg.Upstream(branch)
+	switch {
+	case upRemote == r.name && upMerge != "":
 		rb = strings.TrimPrefix(upMerge, "refs/heads/")
-	} else if _, ok := rs.heads[rb]; !ok && len(rs.heads) > 0 {
-		if rb, err = rs.defaultBranch(r.redactedURL()); err != nil {
-			return err
+	case len(rs.heads) == 0:
+		rb = r.unbornHead(ctx, branch)
+	default:
+		if _, ok := rs.heads[rb]; !ok {
+			if rb, err = rs.defaultBranch(r.redactedURL()); err != nil {
+				return err
+			}
 		}
 	}
 	remoteHead, ok := rs.heads[rb]
 	if !ok {
+		if len(rs.heads) == 0 {
+			return r.firstPush(ctx, branch, rb)
+		}
 		return r.push(ctx, branch, rb)
 	}
 	if err := r.fetch(ctx, rb); err != nil {
@@ -449,6 +502,12 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 				"Commit or move aside the local changes git names, then run opsync init again", r.show(r.top), r.name, rb, err)
 		}
 		r.did("fast-forwarded %s to %s/%s", branch, r.name, rb)
+	case r.related(ctx, head, remoteHead):
+		// Diverged, not unrelated: what opsync sync (a pull, with the env
+		// merge) is for.
+		return refuse("%s (branch %s) and %s/%s have each moved on since they parted; opsync init changed nothing. "+
+			"Merge them with `opsync sync` (a pull, env files merged by key, then a push), then run opsync init again",
+			r.show(r.top), branch, r.name, rb)
 	default:
 		return refuse("both %s (branch %s) and %s (branch %s) have history, and neither contains the other, so opsync init "+
 			"will not choose between them. To combine them, merge by hand:\n"+
@@ -603,6 +662,9 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 	if _, err := r.git.Run(ctx, "branch", "--quiet", "--set-upstream-to="+r.name+"/"+rb, "--", branch); err != nil {
 		return refuse("cannot make %s/%s the upstream of %s: %v", r.name, rb, branch, err)
 	}
+	if _, err := r.keepServerDirs(); err != nil {
+		return err
+	}
 	host, _ := os.Hostname()
 	committed, err := r.commitAll(ctx, fmt.Sprintf("Add the server files of %s (opsync init)", host), false)
 	if err != nil || !committed {
@@ -682,12 +744,49 @@ func (r *run) addRemoteQuietly(ctx context.Context) error {
 // firstCommit commits everything in DIR: init is the operator's explicit
 // set-up, so all of it goes in, listed.
 func (r *run) firstCommit(ctx context.Context, message string) error {
-	// The merge driver's .gitattributes goes into the first commit.
+	// The merge driver's .gitattributes and the server directories'
+	// placeholders go into the first commit.
 	if _, err := r.installMergeDriver(ctx); err != nil {
+		return err
+	}
+	if _, err := r.keepServerDirs(); err != nil {
 		return err
 	}
 	_, err := r.commitAll(ctx, message, true)
 	return err
+}
+
+// keepServerDirs writes the placeholder of every server directory in DIR
+// (when DIR is abra's servers directory) that has none, and returns their
+// paths relative to the work tree. A server directory that is the work tree
+// itself needs none.
+func (r *run) keepServerDirs() ([]string, error) {
+	if r.top == "" || realPath(r.dir) != realPath(filepath.Join(r.cfg.AbraDir, "servers")) {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return nil, refuse("cannot list the server directories in %s: %v", r.show(r.dir), err)
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue // links (another repository's?) and .git are left alone
+		}
+		real := filepath.Join(realPath(r.dir), e.Name())
+		rel, err := filepath.Rel(r.top, real)
+		if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		created, err := servers.WritePlaceholder(real)
+		if err != nil {
+			return nil, refuse("cannot write the placeholder that keeps %s in the log: %v", r.show(real), err)
+		}
+		if created {
+			out = append(out, servers.PlaceholderRel(filepath.ToSlash(rel)))
+		}
+	}
+	return out, nil
 }
 
 // installMergeDriver writes the merge driver's set-up into the work tree
@@ -750,11 +849,20 @@ func (r *run) push(ctx context.Context, branch, rb string) error {
 	return nil
 }
 
-func (r *run) clone(ctx context.Context) error {
+// clone makes DIR a clone of the remote, on the branch that holds the log
+// (the remote's HEAD when it names a branch that exists, else its only
+// branch): a plain `git clone` of a remote whose HEAD names a branch that
+// does not exist checks out nothing, and the first commit made there would
+// start an unrelated history beside the team's.
+func (r *run) clone(ctx context.Context, rs *remoteState) error {
+	rb, err := rs.defaultBranch(r.redactedURL())
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(r.dir), 0o755); err != nil {
 		return refuse("cannot create %s: %v", r.show(filepath.Dir(r.dir)), err)
 	}
-	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, "--", r.url, r.dir); err != nil {
+	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, "--branch", rb, "--", r.url, r.dir); err != nil {
 		return refuse("cannot clone %s into %s:\n%v", r.redactedURL(), r.show(r.dir), err)
 	}
 	r.top = realPath(r.dir)
@@ -763,7 +871,60 @@ func (r *run) clone(ctx context.Context) error {
 	if out, err := r.git.Run(ctx, "ls-files", "-z"); err == nil {
 		n = len(splitNUL(out))
 	}
-	r.did("cloned %s into %s (%s)", r.redactedURL(), r.show(r.dir), plural(n, "file"))
+	r.did("cloned %s into %s (branch %s, %s)", r.redactedURL(), r.show(r.dir), rb, plural(n, "file"))
+	return nil
+}
+
+// unbornHead is the branch an empty remote's HEAD names (git 2.31 and later
+// tell it to a clone), or def when the remote does not say. An empty clone
+// is cheap: there is nothing to fetch.
+func (r *run) unbornHead(ctx context.Context, def string) string {
+	tmp, err := os.MkdirTemp("", "opsync-init-")
+	if err != nil {
+		return def
+	}
+	defer os.RemoveAll(tmp)
+	c := *r.git
+	c.Dir = ""
+	bare := filepath.Join(tmp, "probe.git")
+	if _, err := c.Run(ctx, "clone", "--quiet", "--bare", r.url, bare); err != nil {
+		return def
+	}
+	c.Dir = bare
+	out, err := c.Run(ctx, "symbolic-ref", "--short", "HEAD")
+	if err != nil {
+		return def
+	}
+	if b := strings.TrimSpace(out); b != "" {
+		if _, err := c.Run(ctx, "rev-parse", "-q", "--verify", "HEAD"); err == nil {
+			return def // not empty after all (pushed meanwhile): defaultBranch decides
+		}
+		return b
+	}
+	return def
+}
+
+// firstPush pushes the first history to an empty remote, then checks that
+// the remote's HEAD names the branch pushed: a clone of a remote whose HEAD
+// names another branch checks out nothing, and the team log splits. git
+// cannot move a remote's HEAD, so when it does not resolve, say how.
+func (r *run) firstPush(ctx context.Context, branch, rb string) error {
+	if err := r.push(ctx, branch, rb); err != nil {
+		return err
+	}
+	rs, err := r.lsRemote(ctx)
+	if err != nil || rs.head == rb {
+		return nil
+	}
+	if rs.head == "" {
+		// The remote does not tell its HEAD (an old git or a dumb
+		// server): clones fall back to the only branch, which is this one.
+		return nil
+	}
+	r.say("warning: the remote's HEAD names the branch %s, not %s, which holds the operator log; a teammate's "+
+		"`git clone` would check out nothing. Make %s the remote's default branch: on a forge in the repository's "+
+		"settings; on a server `git --git-dir=PATH symbolic-ref HEAD refs/heads/%s` (opsync init finds the log "+
+		"on %s either way, as long as it is the remote's only branch)", rs.head, rb, rb, rb, rb)
 	return nil
 }
 
@@ -772,6 +933,12 @@ func (r *run) fetch(ctx context.Context, rb string) error {
 		return refuse("cannot fetch from %s:\n%v", r.redactedURL(), err)
 	}
 	return nil
+}
+
+// related reports whether commits a and b share history.
+func (r *run) related(ctx context.Context, a, b string) bool {
+	_, err := r.git.Run(ctx, "merge-base", a, b)
+	return err == nil
 }
 
 func (r *run) isAncestor(ctx context.Context, a, b string) bool {
@@ -882,15 +1049,19 @@ func (rs *remoteState) defaultBranch(url string) (string, error) {
 	if _, ok := rs.heads[rs.head]; ok {
 		return rs.head, nil
 	}
-	for _, b := range []string{"main", "master"} {
-		if _, ok := rs.heads[b]; ok {
-			return b, nil
-		}
-	}
 	if len(rs.heads) == 1 {
 		for b := range rs.heads {
 			return b, nil
 		}
+	}
+	// git's two conventional names, when exactly one of them is there.
+	_, main := rs.heads["main"]
+	_, master := rs.heads["master"]
+	switch {
+	case main && !master:
+		return "main", nil
+	case master && !main:
+		return "master", nil
 	}
 	var names []string
 	for b := range rs.heads {

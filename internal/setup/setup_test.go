@@ -18,6 +18,8 @@ func TestDefaultBranch(t *testing.T) {
 		{"HEAD points at a missing branch, master there", remoteState{heads: map[string]string{"master": "a", "x": "b"}, head: "main"}, "master", ""},
 		{"one branch", remoteState{heads: map[string]string{"ops": "a"}}, "ops", ""},
 		{"several, none default", remoteState{heads: map[string]string{"a": "1", "b": "2"}}, "", "several branches (a, b)"},
+		{"HEAD points at a missing branch, only main there", remoteState{heads: map[string]string{"main": "a"}, head: "master"}, "main", ""},
+		{"HEAD points at a missing branch, main and master both there", remoteState{heads: map[string]string{"main": "a", "master": "b"}, head: "trunk"}, "", "several branches (main, master)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.rs.defaultBranch("URL")

@@ -19,19 +19,65 @@ import (
 // home directory: the per-user bin directory most distributions put on PATH.
 const DefaultDir = ".local/bin"
 
-// Dir returns the shim directory: dir if given, else ~/.local/bin.
+// FallbackDir is the shim's directory, relative to the home directory, when
+// DefaultDir holds the real abra (abra's own installer puts it there): a
+// directory of opsync's own, which then must come first on PATH.
+const FallbackDir = ".local/share/opsync/bin"
+
+// Dir returns the shim directory: dir if given, else the default for this
+// machine (DefaultFor).
 func Dir(dir string, getenv func(string) string) (string, error) {
 	if dir == "" {
 		home := getenv("HOME")
 		if home == "" {
 			return "", errors.New("$HOME is not set, so there is no default shim directory; give one with --dir")
 		}
-		return filepath.Join(home, DefaultDir), nil
+		self, _ := Self()
+		return DefaultFor(home, self, getenv), nil
 	}
 	if dir == "~" || strings.HasPrefix(dir, "~/") {
 		dir = filepath.Join(getenv("HOME"), dir[1:])
 	}
 	return filepath.Abs(dir)
+}
+
+// DefaultFor chooses the shim directory when none is given: ~/.local/bin,
+// unless the real abra is there (abra's installer puts it there, and the
+// shim can never replace it). Then, a directory of the operator's on PATH
+// before the real abra's that has no abra of its own, or else FallbackDir,
+// which the operator then puts first on PATH. A shim installed already is
+// found where it is.
+func DefaultFor(home, self string, getenv func(string) string) string {
+	local := filepath.Join(home, DefaultDir)
+	if r := Inspect(local, self, getenv); r.State != "other" {
+		if fr := Inspect(filepath.Join(home, FallbackDir), self, getenv); fr.State == "installed" && r.State != "installed" {
+			return fr.Dir
+		}
+		return local
+	}
+	for _, d := range filepath.SplitList(getenv("PATH")) {
+		ad, err := filepath.Abs(d)
+		if err != nil || ad == local {
+			break // the real abra's directory: anything later would not come first
+		}
+		if rel, err := filepath.Rel(home, ad); err != nil || strings.HasPrefix(rel, "..") || rel == "." {
+			continue // only directories of the operator's own
+		}
+		if r := Inspect(ad, self, getenv); r.State != "other" && writableDir(ad) {
+			return ad
+		}
+	}
+	return filepath.Join(home, FallbackDir)
+}
+
+func writableDir(d string) bool {
+	f, err := os.CreateTemp(d, ".opsync-probe-")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
 }
 
 // Self is opsync's own program, symlinks resolved: what the shim links to.

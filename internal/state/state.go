@@ -25,6 +25,9 @@ type State struct {
 	LastPullRemote string `json:"last_pull_remote,omitempty"`
 	// LastPush is when the last push succeeded.
 	LastPush time.Time `json:"last_push,omitzero"`
+	// OtherChanges fingerprints the set of other changed files the last
+	// warning listed, so the warning is shown only when the set changes.
+	OtherChanges string `json:"other_changes,omitempty"`
 }
 
 // Read reads the state in dir; a missing or unreadable file is an empty

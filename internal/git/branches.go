@@ -1,0 +1,100 @@
+package git
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// RemoteBranches lists the branches of remote as last fetched (its
+// remote-tracking refs, loose and packed), read from the files: name ->
+// commit. refs/remotes/REMOTE/HEAD, a symbolic ref, is left out. Names come
+// from the shared repository: untrusted.
+func (r *Repo) RemoteBranches(remote string) (map[string]string, error) {
+	prefix := "refs/remotes/" + remote + "/"
+	out := map[string]string{}
+	if f, err := os.Open(filepath.Join(r.CommonDir, "packed-refs")); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" || line[0] == '#' || line[0] == '^' {
+				continue
+			}
+			if id, name, ok := strings.Cut(line, " "); ok && strings.HasPrefix(name, prefix) {
+				out[strings.TrimPrefix(name, prefix)] = id
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	dir := filepath.Join(r.CommonDir, filepath.FromSlash(prefix))
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		id := strings.TrimSpace(string(b))
+		if strings.HasPrefix(id, "ref: ") {
+			return nil // refs/remotes/REMOTE/HEAD
+		}
+		out[filepath.ToSlash(rel)] = id
+		return nil
+	})
+	delete(out, "HEAD")
+	return out, err
+}
+
+// Related reports whether commits a and b share any history.
+func (c *Client) Related(ctx context.Context, a, b string) (bool, error) {
+	_, err := c.Run(ctx, "merge-base", a, b)
+	if err != nil && ExitCode(err) == 1 {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// BranchEntries is a branch with opsync log entries that another does not
+// have.
+type BranchEntries struct {
+	Branch  string // the branch's name on the remote
+	Entries int    // log entries on it that HEAD does not have
+}
+
+// EntriesElsewhere counts, for each of the given branches of remote (as
+// last fetched), the opsync log entries on it that HEAD does not have: a
+// team log split over two branches (one `git rev-list` per branch, and
+// normally there is none to ask about). Sorted by name.
+func (c *Client) EntriesElsewhere(ctx context.Context, remote string, branches []string) ([]BranchEntries, error) {
+	sort.Strings(branches)
+	var out []BranchEntries
+	for _, b := range branches {
+		n, err := c.Run(ctx, "rev-list", "--count", "--grep=^Opsync-Command: ", "refs/remotes/"+remote+"/"+b, "^HEAD", "--")
+		if err != nil {
+			return out, err
+		}
+		if k, _ := strconv.Atoi(strings.TrimSpace(n)); k > 0 {
+			out = append(out, BranchEntries{Branch: b, Entries: k})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,86 @@
+package opsync
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"coopcloud.tech/opsync/internal/ui"
+	"coopcloud.tech/opsync/oplog"
+)
+
+// mostPulledShown is how many of the entries a pull brought are named.
+const mostPulledShown = 3
+
+// sayPulled tells the operator what a pull before a command brought: the
+// teammates' entries by name ("Alice: abra app rollback wiki.example.org
+// 1.2.0+1.1, 2 min ago"), a count past a few. When one of them changed the
+// app this command is about to change, it says so before abra runs. One
+// `git log`, only when the pull brought something.
+func (p *Plan) sayPulled(ctx context.Context, r *repo, res pullResult) {
+	if res.before == "" {
+		p.e.say("pulled %s from %s", r.name(), r.target())
+		return
+	}
+	lr := r.c.StartLog(ctx, "--no-merges", res.before+".."+res.after)
+	var shown []string
+	n := 0
+	app := p.Inv.App
+	var touched []string
+	now := p.e.o.Now()
+	for {
+		c, ok := lr.Next()
+		if !ok {
+			break
+		}
+		n++
+		e, isEntry := oplog.Parse(c.Message)
+		what := e.Line
+		if !isEntry {
+			what += " (by hand)"
+		}
+		line := fmt.Sprintf("%s: %s, %s", c.AuthorName, what, ago(now.Sub(c.AuthorTime)))
+		if len(shown) < mostPulledShown {
+			shown = append(shown, line)
+		}
+		if isEntry && app != "" && strings.EqualFold(e.App, app) && len(touched) < mostPulledShown {
+			touched = append(touched, line)
+		}
+	}
+	if err := lr.Close(); err != nil || n == 0 {
+		p.e.say("pulled new changes into %s from %s (%.7s..%.7s)", r.name(), r.target(), res.before, res.after)
+		return
+	}
+	more := ""
+	if n > len(shown) {
+		more = fmt.Sprintf("\n… and %d more (`opsync log` lists them)", n-len(shown))
+	}
+	p.e.say("pulled new changes into %s from %s (%.7s..%.7s), %s:\n%s%s", r.name(), r.target(), res.before, res.after,
+		countOf(n, "commit"), ui.Escape(strings.Join(shown, "\n")), more)
+	if len(touched) > 0 && p.Modifies {
+		p.e.say("note: %s was changed by a teammate since your last pull (%s); abra runs with the file as it is now",
+			app, ui.Escape(strings.Join(touched, "; ")))
+	}
+}
+
+// ago says how long ago, for people: "just now", "5 min ago", "3 h ago",
+// "2 days ago".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+func countOf(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
