@@ -23,7 +23,7 @@ func (p *Plan) sayPulled(ctx context.Context, r *repo, res pullResult) {
 		p.e.say("pulled %s from %s", r.name(), r.target())
 		return
 	}
-	lr := r.c.StartLog(ctx, "--no-merges", res.before+".."+res.after)
+	lr := r.c.StartLog(ctx, "--no-merges", "--end-of-options", res.before+".."+res.after)
 	var shown []string
 	n := 0
 	app := p.Inv.App

@@ -106,7 +106,7 @@ func mergeDriver(ctx context.Context, e *env, basePath, oursPath, theirsPath, na
 // is clean.
 func gitMergeClean(ctx context.Context, base, ours, theirs string) ([]byte, bool) {
 	c := &git.Client{}
-	out, err := c.Run(ctx, "merge-file", "-p", ours, base, theirs)
+	out, err := c.Run(ctx, "merge-file", "-p", "--", ours, base, theirs)
 	if err != nil {
 		return nil, false
 	}

@@ -398,7 +398,7 @@ func (d *doctor) checkOneLog(ctx context.Context, c *git.Client, r *git.Repo, re
 	if len(others) > 0 {
 		// What the other branches hold: fetch them (remote-tracking refs
 		// only; nothing of the operator's changes).
-		if _, err := c.Run(ctx, "fetch", "--quiet", remote, "+refs/heads/*:refs/remotes/"+remote+"/*"); err != nil {
+		if _, err := c.Run(ctx, "fetch", "--quiet", "--", remote, "+refs/heads/*:refs/remotes/"+remote+"/*"); err != nil {
 			d.add(Check{Name: "one log", Repository: name, Status: Warn,
 				Detail: fmt.Sprintf("the remote has %d other branches, and fetching them to look for log entries failed: %s", len(others), lastLine(err)),
 				Fix:    fmt.Sprintf("try `git -C %s fetch %s`", r.WorkTree, remote)})

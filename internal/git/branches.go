@@ -66,7 +66,7 @@ func (r *Repo) RemoteBranches(remote string) (map[string]string, error) {
 
 // Related reports whether commits a and b share any history.
 func (c *Client) Related(ctx context.Context, a, b string) (bool, error) {
-	_, err := c.Run(ctx, "merge-base", a, b)
+	_, err := c.Run(ctx, "merge-base", "--end-of-options", a, b)
 	if err != nil && ExitCode(err) == 1 {
 		return false, nil
 	}

@@ -862,7 +862,7 @@ func (r *run) clone(ctx context.Context, rs *remoteState) error {
 	if err := os.MkdirAll(filepath.Dir(r.dir), 0o755); err != nil {
 		return refuse("cannot create %s: %v", r.show(filepath.Dir(r.dir)), err)
 	}
-	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, "--branch", rb, "--", r.url, r.dir); err != nil {
+	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, "--branch="+rb, "--", r.url, r.dir); err != nil {
 		return refuse("cannot clone %s into %s:\n%v", r.redactedURL(), r.show(r.dir), err)
 	}
 	r.top = realPath(r.dir)
@@ -887,7 +887,7 @@ func (r *run) unbornHead(ctx context.Context, def string) string {
 	c := *r.git
 	c.Dir = ""
 	bare := filepath.Join(tmp, "probe.git")
-	if _, err := c.Run(ctx, "clone", "--quiet", "--bare", r.url, bare); err != nil {
+	if _, err := c.Run(ctx, "clone", "--quiet", "--bare", "--", r.url, bare); err != nil {
 		return def
 	}
 	c.Dir = bare
@@ -937,7 +937,7 @@ func (r *run) fetch(ctx context.Context, rb string) error {
 
 // related reports whether commits a and b share history.
 func (r *run) related(ctx context.Context, a, b string) bool {
-	_, err := r.git.Run(ctx, "merge-base", a, b)
+	_, err := r.git.Run(ctx, "merge-base", "--end-of-options", a, b)
 	return err == nil
 }
 
