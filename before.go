@@ -44,6 +44,11 @@ func (p *Plan) Before(ctx context.Context) (err error) {
 	if p.leaseWanted() && !p.syncAllowed() {
 		p.warnNoLease()
 	}
+	if p.Modifies && !p.syncAllowed() {
+		if err := p.checkStateUnsynced(); err != nil {
+			return err
+		}
+	}
 	if p.Lease() && !p.needFind {
 		if err := p.takeLeases(ctx); err != nil {
 			return err
@@ -130,6 +135,24 @@ func (p *Plan) checkIdentity(ctx context.Context) error {
 			r.name(), git.Indent(strings.TrimSpace(git.StderrOf(err))))
 	}
 	p.ident = ident
+	return nil
+}
+
+// checkStateUnsynced refuses a modifying command that pulls nothing
+// (--no-operator-sync, --offline) in a repository whose state stops the
+// log entry's commit (a merge stopped half-way, git's index lock), before
+// abra runs: the pull, which checks this otherwise, does not run.
+func (p *Plan) checkStateUnsynced() error {
+	rs := p.sortedRepos(p.targetsRepo)
+	if len(p.Targets) == 0 {
+		rs = p.sortedRepos(nil) // app new: the entry goes where abra puts the file
+	}
+	for _, r := range rs {
+		if err := r.stateProblem(); err != nil {
+			return refuse(ExitSyncFailed, "cannot log `%s` in %s, so abra was not run.\n%v\n"+
+				"To run abra without a log entry this once, add --no-operator-log.", p.Line, r.name(), err)
+		}
+	}
 	return nil
 }
 
