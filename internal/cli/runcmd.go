@@ -97,6 +97,9 @@ func wrap(e *env, args []string) int {
 	if !plan.Active && wantsSetupTip(plan) {
 		// abra runs as a child, so that the tip can follow it.
 		exit, err := abra.Run(abraPath, plan.AbraArgs, env)
+		if se := (*abra.StartError)(nil); errors.As(err, &se) {
+			return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: se})
+		}
 		if err != nil {
 			ui.Say(e.stderr, "error: "+err.Error())
 		} else if exit == 0 {
@@ -110,11 +113,18 @@ func wrap(e *env, args []string) int {
 		// a read-only command cost what abra alone costs, plus Before.
 		eng.Close() // deferred calls do not run across exec
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
-		return fail(e, fmt.Errorf("cannot run abra (%s): %w", abraPath, err))
+		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: err})
 	}
 	start := time.Now()
 	exit, err := abra.Run(abraPath, plan.AbraArgs, env)
 	took := time.Since(start)
+	if se := (*abra.StartError)(nil); errors.As(err, &se) {
+		// Nothing ran: no entry, and the leases go.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		defer stop()
+		plan.NotRun(ctx)
+		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: fmt.Errorf("%w\nNothing ran, so nothing was logged", se)})
+	}
 	if err != nil {
 		ui.Say(e.stderr, "error: "+err.Error())
 	}
