@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -34,7 +35,8 @@ type repo struct {
 	remote, ref string // where to pull from and push to; "" = no remote (local log)
 	remoteErr   error
 
-	lk *lock.Lock
+	lkMu sync.Mutex // guards lk: a heartbeat's renewal reads it (exclusiveGit)
+	lk   *lock.Lock
 
 	mergeReady bool // c.MergeConfig is prepared
 	// onRetryConflict, when set, may resolve a conflict of the pull that
@@ -135,15 +137,40 @@ func (r *repo) lock(ctx context.Context, line string) error {
 	if err != nil {
 		return err
 	}
+	r.lkMu.Lock()
 	r.lk = lk
+	r.lkMu.Unlock()
 	return nil
 }
 
 func (r *repo) unlock() {
+	r.lkMu.Lock()
+	defer r.lkMu.Unlock()
 	if r.lk != nil {
 		r.lk.Release()
 		r.lk = nil
 	}
+}
+
+// exclusiveGit takes the repository's lock for one git process of the
+// lease commands (lease.Remote.Exclusive), unless this process holds it
+// already: taking, renewing (while abra runs, when the lock is not held)
+// and releasing a lease run git under it like the pull and the push do.
+// Waiting for it is silent: the renewals happen while abra has the
+// terminal.
+func (r *repo) exclusiveGit(ctx context.Context) (func(), error) {
+	r.lkMu.Lock()
+	held := r.lk != nil
+	r.lkMu.Unlock()
+	if held {
+		return func() {}, nil
+	}
+	me := lock.Holder{PID: os.Getpid(), Host: r.e.o.Host, Since: r.e.o.Now(), Command: "app lease"}
+	lk, err := lock.Acquire(ctx, r.r.OpsyncDir(), me, r.settings.LockTimeout, nil)
+	if err != nil {
+		return nil, err
+	}
+	return func() { lk.Release() }, nil
 }
 
 // stateProblem returns why git must not be touched in the repository now:
