@@ -75,6 +75,10 @@ func (o *Outcome) ExitCode(abraExit int) int {
 	return 0
 }
 
+// NotRun ends a plan whose abra could not be started: nothing ran, so
+// nothing is logged; the leases Before took are released.
+func (p *Plan) NotRun(ctx context.Context) { p.releaseLeases(ctx) }
+
 // After runs after abra, whatever its exit status (a failed deploy may
 // already have changed the server). For a modifying command it commits one
 // log entry per target, only the app's env file(s), then pushes, pulling

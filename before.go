@@ -49,6 +49,16 @@ func (p *Plan) Before(ctx context.Context) (err error) {
 	if p.leaseWanted() && !p.syncAllowed() {
 		p.warnNoLease()
 	}
+	if p.Modifies && !p.syncAllowed() {
+		if err := p.checkStateUnsynced(); err != nil {
+			return err
+		}
+	}
+	if p.Modifies {
+		if err := p.checkSkipWorktree(); err != nil {
+			return err
+		}
+	}
 	if p.Lease() && !p.needFind {
 		if err := p.takeLeases(ctx); err != nil {
 			return err
@@ -138,6 +148,43 @@ func (p *Plan) checkIdentity(ctx context.Context) error {
 			r.name(), git.Indent(strings.TrimSpace(git.StderrOf(err))))
 	}
 	p.ident = ident
+	return nil
+}
+
+// checkStateUnsynced refuses a modifying command that pulls nothing
+// (--no-operator-sync, --offline) in a repository whose state stops the
+// log entry's commit (a merge stopped half-way, git's index lock), before
+// abra runs: the pull, which checks this otherwise, does not run.
+func (p *Plan) checkStateUnsynced() error {
+	rs := p.sortedRepos(p.targetsRepo)
+	if len(p.Targets) == 0 {
+		rs = p.sortedRepos(nil) // app new: the entry goes where abra puts the file
+	}
+	for _, r := range rs {
+		if err := r.stateProblem(); err != nil {
+			return refuse(ExitSyncFailed, "cannot log `%s` in %s, so abra was not run.\n%v\n"+
+				"To run abra without a log entry this once, add --no-operator-log.", p.Line, r.name(), err)
+		}
+	}
+	return nil
+}
+
+// checkSkipWorktree refuses a modifying command whose env file git's index
+// marks skip-worktree: git ignores the file on disk, so the entry would be
+// empty and abra's change never pushed. It reads the index file (no git
+// process); an index it cannot read is left to git.
+func (p *Plan) checkSkipWorktree() error {
+	for _, t := range p.Targets {
+		marked, err := t.repo.r.SkipWorktree(t.rel)
+		if err != nil || len(marked) == 0 {
+			continue
+		}
+		return refuse(ExitSyncFailed, "%s is marked skip-worktree in the index of %s (`git ls-files -v` shows it with an S), "+
+			"so git ignores the file: the log entry of `%s` would hold none of abra's change, and it would never be pushed. "+
+			"abra was not run. Clear the mark, `git -C %s update-index --no-skip-worktree -- %s`, then run the command again "+
+			"(or add --no-operator-log to run abra without a log entry this once)",
+			strings.Join(marked, ", "), t.repo.name(), p.Line, t.repo.r.WorkTree, strings.Join(marked, " "))
+	}
 	return nil
 }
 

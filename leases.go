@@ -130,7 +130,7 @@ func (p *Plan) heldRefusal(t *Target, he *lease.HeldError) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s on %s is leased to %s, running `%s` since %s; the lease (id %s) expires at %s unless renewed. ",
 		h.App, h.Server, h.Holder(), h.Command, lease.Clock(h.Started, now), h.ID, lease.Clock(h.Expires, now))
-	if he.Waited > time.Second {
+	if he.Waited > time.Second && p.leaseWait() > 0 {
 		fmt.Fprintf(&b, "Waited %s for it; ", he.Waited.Round(time.Second))
 	}
 	b.WriteString("abra was not run.\n")
@@ -200,7 +200,8 @@ func (r *repo) leaseRemote(ctx context.Context) (*lease.Remote, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &lease.Remote{Git: r.c, Name: remote, ObjectFormat: cfg.Get("extensions.objectformat"), Now: r.e.o.Now}, nil
+	return &lease.Remote{Git: r.c, Name: remote, ObjectFormat: cfg.Get("extensions.objectformat"), Now: r.e.o.Now,
+		Exclusive: r.exclusiveGit}, nil
 }
 
 // RepoLeases are the leases on one repository's remote.

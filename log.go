@@ -146,6 +146,8 @@ type LogQuery struct {
 	Failed       bool // only entries whose command failed (exit ≠ 0)
 	Merges       bool // also show merge commits (pulls make them)
 	Limit        int  // at most this many entries; 0 = all
+
+	since, until time.Time // Since and Until as read by gitArgs; zero = unbounded
 }
 
 // selective reports whether the query filters on what only the message
@@ -168,6 +170,9 @@ func (q *LogQuery) matches(le LogEntry) bool {
 		}
 	}
 	if q.Failed && !le.Failed() {
+		return false
+	}
+	if !q.since.IsZero() && le.committed.Before(q.since) || !q.until.IsZero() && le.committed.After(q.until) {
 		return false
 	}
 	if q.Operator != "" {
@@ -198,7 +203,19 @@ func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
 		if err != nil {
 			return nil, refuse(ExitUsage, "--%s: %v", b.flag, err)
 		}
-		args = append(args, fmt.Sprintf("--%s=@%d", b.flag, t.Unix()))
+		if b.end {
+			q.until = t
+		} else {
+			q.since = t
+		}
+		// git reads a small @epoch as something else (a date like
+		// 19700101, or a time of today), so before 1973 the result would
+		// change with the clock: give git a date it cannot misread, and
+		// none before 1970, which git cannot represent; matches applies
+		// the bounds exactly.
+		if t.Unix() >= 0 {
+			args = append(args, fmt.Sprintf("--%s=%s", b.flag, t.UTC().Format("2006-01-02 15:04:05 -0700")))
+		}
 	}
 	var greps []string
 	if q.App != "" {

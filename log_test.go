@@ -104,7 +104,7 @@ func TestLogQueryPassesWhatGitCanFilterToGit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"--since=@1793491200", "--extended-regexp", "--regexp-ignore-case", "--all-match",
+		"--since=2026-11-01 00:00:00 +0000", "--extended-regexp", "--regexp-ignore-case", "--all-match",
 		`--grep=^Opsync-App: *wiki\.example\.org *$`,
 		`--grep=^(Opsync-Server|Opsync-Moved-To|Opsync-Moved-From): *s1 *$`,
 		`--grep=^Opsync-Exit: *(-|[1-9]|unknown)`,

@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -33,7 +35,8 @@ type repo struct {
 	remote, ref string // where to pull from and push to; "" = no remote (local log)
 	remoteErr   error
 
-	lk *lock.Lock
+	lkMu sync.Mutex // guards lk: a heartbeat's renewal reads it (exclusiveGit)
+	lk   *lock.Lock
 
 	mergeReady bool // c.MergeConfig is prepared
 	// onRetryConflict, when set, may resolve a conflict of the pull that
@@ -134,15 +137,40 @@ func (r *repo) lock(ctx context.Context, line string) error {
 	if err != nil {
 		return err
 	}
+	r.lkMu.Lock()
 	r.lk = lk
+	r.lkMu.Unlock()
 	return nil
 }
 
 func (r *repo) unlock() {
+	r.lkMu.Lock()
+	defer r.lkMu.Unlock()
 	if r.lk != nil {
 		r.lk.Release()
 		r.lk = nil
 	}
+}
+
+// exclusiveGit takes the repository's lock for one git process of the
+// lease commands (lease.Remote.Exclusive), unless this process holds it
+// already: taking, renewing (while abra runs, when the lock is not held)
+// and releasing a lease run git under it like the pull and the push do.
+// Waiting for it is silent: the renewals happen while abra has the
+// terminal.
+func (r *repo) exclusiveGit(ctx context.Context) (func(), error) {
+	r.lkMu.Lock()
+	held := r.lk != nil
+	r.lkMu.Unlock()
+	if held {
+		return func() {}, nil
+	}
+	me := lock.Holder{PID: os.Getpid(), Host: r.e.o.Host, Since: r.e.o.Now(), Command: "app lease"}
+	lk, err := lock.Acquire(ctx, r.r.OpsyncDir(), me, r.settings.LockTimeout, nil)
+	if err != nil {
+		return nil, err
+	}
+	return func() { lk.Release() }, nil
 }
 
 // stateProblem returns why git must not be touched in the repository now:
@@ -196,29 +224,51 @@ type stateError struct{ Err error }
 func (e *stateError) Error() string { return e.Err.Error() }
 func (e *stateError) Unwrap() error { return e.Err }
 
-// unwritableDir returns a directory of the work tree (its .git left out)
-// the process cannot create or remove files in, "" when there is none. A
-// merge replaces a file by removing it and creating it anew, so this is
-// what decides whether it can finish; the check reads only directories,
-// which in a servers repository are few.
-func unwritableDir(top string) string {
-	found := ""
-	filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			found = p
-			return filepath.SkipAll
-		case !d.IsDir():
-			return nil
-		case d.Name() == ".git":
-			return filepath.SkipDir
-		case unix.Access(p, unix.W_OK|unix.X_OK) != nil:
-			found = p
-			return filepath.SkipAll
+// unwritableDir returns a directory of the work tree top the process
+// cannot create or remove files in that a merge writing paths (relative,
+// with slashes) would need, "" when there is none: for each path, its
+// directory, or, when that is not there yet, the nearest one above that
+// is, where git would create it. A merge replaces a file by removing it and
+// creating it anew, so this is what decides whether it can finish. Only
+// what the merge may write is looked at: an ignored or untracked directory
+// (Go's read-only module cache in a repository whose root is $HOME), or a
+// tracked one the merge does not touch, is none of its business.
+func unwritableDir(top string, paths []string) string {
+	seen := map[string]bool{}
+	for _, p := range paths {
+		d := filepath.Join(top, filepath.FromSlash(path.Dir(p)))
+		for d != top && len(d) > len(top) {
+			if _, err := os.Lstat(d); err == nil || !errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			d = filepath.Dir(d)
 		}
-		return nil
-	})
-	return found
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if unix.Access(d, unix.W_OK|unix.X_OK) != nil {
+			return d
+		}
+	}
+	return ""
+}
+
+// checkMergeWritable is the pull's check between fetch and merge (the
+// client's BeforeMerge): that every directory the merge may write in is
+// writable. It costs one git process, only when there is something to
+// merge.
+func (r *repo) checkMergeWritable(ctx context.Context) error {
+	paths, err := r.c.MergeWrites(ctx, r.r)
+	if err != nil {
+		return err
+	}
+	if dir := unwritableDir(r.r.WorkTree, paths); dir != "" {
+		return fmt.Errorf("you cannot write to %s, so a pull that changes files there would stop half-way "+
+			"(git leaves the files it had already updated looking like edits of yours); opsync does not start it. "+
+			"Make the directory writable (`ls -ld %s` shows its owner and mode), then run the command again", dir, dir)
+	}
+	return nil
 }
 
 // pullResult says what a pull did.
@@ -249,12 +299,8 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	if remote == "" {
 		return pullResult{skipped: "no remote"}, nil
 	}
-	if dir := unwritableDir(r.r.WorkTree); dir != "" {
-		return pullResult{}, fmt.Errorf("you cannot write to %s, so a pull that changes files there would stop half-way "+
-			"(git leaves the files it had already updated looking like edits of yours); opsync does not start it. "+
-			"Make the directory writable (`ls -ld %s` shows its owner and mode), then run the command again", dir, dir)
-	}
 	before, _ := r.r.HeadCommit()
+	r.c.BeforeMerge = r.checkMergeWritable
 	r.shareSSH(ctx, remote)
 	if !r.mergeReady {
 		r.c.MergeConfig, r.mergeReady = r.mergeConfig(ctx), true

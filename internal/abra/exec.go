@@ -143,11 +143,38 @@ func hashFile(p string) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
+// StartError is an abra the system would not start (execve failed): no
+// command ran.
+type StartError struct {
+	Path string
+	Err  error
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+func (e *StartError) Error() string {
+	why := e.Err.Error()
+	switch {
+	case errors.Is(e.Err, syscall.ENOENT):
+		why = "it is not there (any more)"
+		if _, err := os.Stat(e.Path); err == nil {
+			why = fmt.Sprintf("its first line (#!) names an interpreter that does not exist (`head -1 %s` shows it)", e.Path)
+		}
+	case errors.Is(e.Err, syscall.EACCES), errors.Is(e.Err, syscall.EPERM):
+		why = fmt.Sprintf("you may not execute it, or its interpreter (`ls -l %s` shows its mode; a file system mounted noexec has the same effect)", e.Path)
+	case errors.Is(e.Err, syscall.ENOEXEC):
+		why = "it is not a program this machine can run: neither a binary for it nor a script whose first line is #!"
+	}
+	return fmt.Sprintf("cannot start abra (%s): %s (%v). Point OPSYNC_ABRA (or operator_sync: abra_bin) at the real abra program, "+
+		"or reinstall it (https://docs.coopcloud.tech/abra/install/)", e.Path, why, e.Err)
+}
+
 // Exec replaces the current process with abra: the pass-through path when
-// opsync has nothing to do, so abra runs exactly as if called directly.
+// opsync has nothing to do, so abra runs exactly as if called directly. It
+// returns only when abra could not be started, with a *StartError.
 func Exec(path string, args, env []string) error {
 	argv := append([]string{"abra"}, args...)
-	return syscall.Exec(path, argv, env)
+	return &StartError{Path: path, Err: syscall.Exec(path, argv, env)}
 }
 
 // forwarded are the signals opsync passes on to abra while it runs.
@@ -156,7 +183,8 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 // Run runs abra as a child with opsync's own stdin, stdout and stderr (the
 // same terminal, so prompts, colours and $EDITOR work) and forwards signals
 // to it. It returns abra's exit status; a signal death is 128+signal, as a
-// shell reports it.
+// shell reports it. An abra that cannot be started is a *StartError (and
+// the status -1).
 func Run(path string, args, env []string) (int, error) {
 	return RunStarted(path, args, env, nil)
 }
@@ -172,7 +200,11 @@ func RunStarted(path string, args, env []string, started func(pid int)) (int, er
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
-		return 127, fmt.Errorf("cannot start abra (%s): %w", path, err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return -1, &StartError{Path: path, Err: err}
 	}
 	if started != nil {
 		started(cmd.Process.Pid)

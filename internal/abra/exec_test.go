@@ -259,8 +259,36 @@ func TestRunExitStatus(t *testing.T) {
 	if got := string(b); !strings.HasSuffix(got, "|app|deploy|a b|1|") {
 		t.Errorf("abra saw %q, want its arguments unchanged and the environment given", got)
 	}
-	code, err := Run(filepath.Join(dir, "missing"), nil, nil)
-	if err == nil || code != 127 {
-		t.Errorf("Run(missing) = %d, %v; want 127 and an error", code, err)
+}
+
+// An abra the system will not start is a *StartError saying why, from
+// Run and from Exec (which then returns instead of replacing the process).
+func TestAbraThatCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		path, why string
+	}{
+		{filepath.Join(dir, "missing"), "it is not there"},
+		{write("badinterp", "#!/nonexistent/interpreter\nexit 0\n"), "names an interpreter that does not exist"},
+		{write("notaprogram", "\x7fELF\x00garbage"), "not a program this machine can run"},
+		{dir, "you may not execute it"},
+	}
+	for _, tt := range tests {
+		code, err := Run(tt.path, []string{"app", "ls"}, []string{"PATH=/usr/bin:/bin"})
+		var se *StartError
+		if !errors.As(err, &se) || code != -1 || !strings.Contains(err.Error(), tt.why) {
+			t.Errorf("Run(%s) = %d, %v; want -1 and a StartError saying %q", filepath.Base(tt.path), code, err, tt.why)
+		}
+		err = Exec(tt.path, []string{"app", "ls"}, []string{"PATH=/usr/bin:/bin"})
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.why) {
+			t.Errorf("Exec(%s) = %v; want a StartError saying %q", filepath.Base(tt.path), err, tt.why)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,7 +27,9 @@ change a server (deploy, upgrade, rollback, undeploy, remove, move, new --secret
 restore, secret generate/insert/remove, volume remove) commit the app's env file and
 push after. stdin, stdout, stderr and the terminal are abra's; the exit status is abra's.
 
-opsync's flags may stand anywhere before a "--" that belongs to abra:
+The leading "--" may be left out; a "--" that follows abra's command line
+("app cmd foo.example.org app -- ls") is abra's own. opsync's flags may stand
+anywhere before a "--" that belongs to abra:
   --no-operator-sync   no pull and no push (a local log commit is still made)
   --no-operator-log    no commit either: abra runs as if opsync were not there
   --force-sync         pull even if the repository was pulled within the cooldown
@@ -41,14 +44,26 @@ opsync's flags may stand anywhere before a "--" that belongs to abra:
 			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 				return cmd.Help()
 			}
+			// A "--" is opsync's when only opsync's flags stand before it;
+			// once abra's command line has begun ("app …"), it is abra's
+			// own (`app cmd foo.example.org app -- ls`), and the line is
+			// given to abra whole (opsync's flags are still taken out of
+			// it, up to abra's "--").
 			if i := slices.Index(args, "--"); i >= 0 {
+				split := true
 				for _, a := range args[:i] {
 					if rest, _, _ := abra.StripSyncFlags([]string{a}); len(rest) != 0 {
+						if !strings.HasPrefix(a, "-") {
+							split = false
+							break
+						}
 						return &exitError{code: opsync.ExitUsage, msg: fmt.Sprintf("unknown opsync run flag %q; "+
 							"opsync run takes --no-operator-sync, --no-operator-log, --force-sync, --lease, --no-lease and --wait[=D] before \"--\", and abra's arguments after it", a)}
 					}
 				}
-				args = append(args[:i:i], args[i+1:]...)
+				if split {
+					args = append(args[:i:i], args[i+1:]...)
+				}
 			}
 			if code := wrap(e, dropProgramName(args)); code != 0 {
 				return &exitError{code: code}
@@ -84,6 +99,9 @@ func wrap(e *env, args []string) (code int) {
 	if !plan.Active && wantsSetupTip(plan) {
 		// abra runs as a child, so that the tip can follow it.
 		exit, err := abra.Run(abraPath, plan.AbraArgs, env)
+		if se := (*abra.StartError)(nil); errors.As(err, &se) {
+			return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: se})
+		}
 		if err != nil {
 			ui.Say(e.stderr, "error: "+err.Error())
 		} else if exit == 0 {
@@ -97,12 +115,19 @@ func wrap(e *env, args []string) (code int) {
 		// a read-only command cost what abra alone costs, plus Before.
 		eng.Close() // deferred calls do not run across exec
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
-		return fail(e, fmt.Errorf("cannot run abra (%s): %w", abraPath, err))
+		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: err})
 	}
 	plan.WriteIntents()
 	start := time.Now()
 	exit, err := abra.RunStarted(abraPath, plan.AbraArgs, env, plan.AbraStarted)
 	took := time.Since(start)
+	if se := (*abra.StartError)(nil); errors.As(err, &se) {
+		// Nothing ran: no entry, and the leases go.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		defer stop()
+		plan.NotRun(ctx)
+		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: fmt.Errorf("%w\nNothing ran, so nothing was logged", se)})
+	}
 	if err != nil {
 		ui.Say(e.stderr, "error: "+err.Error())
 	}

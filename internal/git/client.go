@@ -40,6 +40,10 @@ type Client struct {
 	// commands that merge: Pull. opsync's env-aware merge driver is
 	// passed this way, so it works without any set-up.
 	MergeConfig []string
+	// BeforeMerge, when set, is called by Pull after the fetch when there
+	// is something to merge (FETCH_HEAD is not HEAD); an error stops the
+	// pull before the merge starts, and is returned.
+	BeforeMerge func(ctx context.Context) error
 }
 
 // Error is a git process that failed.

@@ -90,6 +90,11 @@ func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string,
 	if err == nil && r != nil && r.fetchedIsHead() {
 		return nil
 	}
+	if err == nil && c.BeforeMerge != nil {
+		if berr := c.BeforeMerge(ctx); berr != nil {
+			return berr
+		}
+	}
 	if err == nil {
 		args := MergeArgs
 		if len(c.MergeConfig) > 0 {

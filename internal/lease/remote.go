@@ -27,6 +27,25 @@ type Remote struct {
 	ObjectFormat string
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
+	// Exclusive, when set, is called before each git process the lease
+	// commands start, and the function it returns when the process has
+	// ended: opsync takes the repository's lock there, so that no two
+	// opsync processes run git on one repository at once, leases
+	// included. It is not held between processes (while a held lease is
+	// waited for, or abra runs). An error stops the command.
+	Exclusive func(ctx context.Context) (release func(), err error)
+}
+
+// run runs one git process of a lease command, under Exclusive.
+func (r *Remote) run(ctx context.Context, gc git.Cmd) (string, error) {
+	if r.Exclusive != nil {
+		release, err := r.Exclusive(ctx)
+		if err != nil {
+			return "", err
+		}
+		defer release()
+	}
+	return r.Git.RunCmd(ctx, gc)
 }
 
 func (r *Remote) now() time.Time {
@@ -75,8 +94,8 @@ const (
 // push sets ref to src ("" deletes it) if the remote's ref is expect (""
 // = must not exist): a compare-and-swap.
 func (r *Remote) push(ctx context.Context, src, ref, expect string) (pushResult, error) {
-	_, err := r.Git.Run(ctx, "push", "--porcelain", "--no-force-if-includes",
-		"--force-with-lease="+ref+":"+expect, "--", r.Name, src+":"+ref)
+	_, err := r.run(ctx, git.Cmd{Args: []string{"push", "--porcelain", "--no-force-if-includes",
+		"--force-with-lease=" + ref + ":" + expect, "--", r.Name, src + ":" + ref}})
 	if err == nil {
 		return pushed, nil
 	}
@@ -99,7 +118,7 @@ func (r *Remote) push(ctx context.Context, src, ref, expect string) (pushResult,
 
 // commit makes the lease commit for l.
 func (r *Remote) commit(ctx context.Context, l Lease) (string, error) {
-	out, err := r.Git.RunCmd(ctx, git.Cmd{Args: []string{"commit-tree", "--no-gpg-sign", "-F", "-", "--", r.emptyTree()},
+	out, err := r.run(ctx, git.Cmd{Args: []string{"commit-tree", "--no-gpg-sign", "-F", "-", "--", r.emptyTree()},
 		Stdin: strings.NewReader(l.Message())})
 	if err != nil {
 		return "", err
@@ -112,8 +131,8 @@ func (r *Remote) Get(ctx context.Context, server, app string) (*Lease, error) {
 	ref, dst := Ref(server, app), r.copyRef(server, app)
 	var err error
 	for try := 0; try < 3; try++ {
-		_, err = r.Git.Run(ctx, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
-			"--", r.Name, "+"+ref+":"+dst)
+		_, err = r.run(ctx, git.Cmd{Args: []string{"fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
+			"--", r.Name, "+" + ref + ":" + dst}})
 		// Another opsync of this repository updating the same copy at the
 		// same moment makes git fail to lock it: read again.
 		if err == nil || !strings.Contains(git.StderrOf(err), "lock") {
@@ -136,8 +155,8 @@ func (r *Remote) Get(ctx context.Context, server, app string) (*Lease, error) {
 
 // List reads every lease on the remote, oldest first.
 func (r *Remote) List(ctx context.Context) ([]Lease, error) {
-	_, err := r.Git.Run(ctx, "fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
-		"--", r.Name, "+"+RefPrefix+"*:"+copyPrefix+r.Name+"/*")
+	_, err := r.run(ctx, git.Cmd{Args: []string{"fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
+		"--", r.Name, "+" + RefPrefix + "*:" + copyPrefix + r.Name + "/*"}})
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +165,7 @@ func (r *Remote) List(ctx context.Context) ([]Lease, error) {
 
 // read parses the local copies of lease refs under pattern.
 func (r *Remote) read(ctx context.Context, pattern string) ([]Lease, error) {
-	out, err := r.Git.Run(ctx, "for-each-ref", "--sort=creatordate", "--format=%(objectname)%00%(contents)%00", "--", pattern)
+	out, err := r.run(ctx, git.Cmd{Args: []string{"for-each-ref", "--sort=creatordate", "--format=%(objectname)%00%(contents)%00", "--", pattern}})
 	if err != nil {
 		return nil, err
 	}

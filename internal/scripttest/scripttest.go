@@ -61,6 +61,9 @@ func Params(dir string) testscript.Params {
 			"waitfor":    cmdWaitFor,
 			"sshlogins":  cmdSSHLogins,
 			"capture":    cmdCapture,
+			// overlapcmds.go
+			"traceoverlap": cmdTraceOverlap,
+			"gitoverlaps":  cmdGitOverlaps,
 			// operatorcmds.go
 			"holdlock":    cmdHoldLock,
 			"releaselock": cmdReleaseLock,

@@ -1,0 +1,52 @@
+package git_test
+
+import (
+	"slices"
+	"testing"
+)
+
+// SkipWorktree reads git's index as git writes it: version 2 (no flag
+// possible), 3 (extended flags) and 4 (prefix-compressed names), sha1 and
+// sha256; only the entries marked skip-worktree are named.
+func TestSkipWorktreeReadsTheIndex(t *testing.T) {
+	files := map[string]string{
+		"README":                   "log\n",
+		"s1/a.example.org.env":     "A=1\n",
+		"s1/foo.example.org.env":   "A=1\n",
+		"s1/foo.example.org.env.x": "A=1\n",
+		"s2/foo.example.org.env":   "A=1\n",
+		"s2/very/long/directory/name/to/strip/in/version/four/bar.example.org.env": "A=1\n",
+	}
+	all := []string{"README", "s1/a.example.org.env", "s1/foo.example.org.env", "s1/foo.example.org.env.x",
+		"s2/foo.example.org.env", "s2/very/long/directory/name/to/strip/in/version/four/bar.example.org.env"}
+	for _, format := range []string{"sha1", "sha256"} {
+		dir := newRepo(t, nil)
+		if format == "sha256" {
+			dir = tempDir(t) + "/sha256"
+			run(t, "", "init", "-q", "-b", "main", "--object-format=sha256", dir)
+		}
+		for rel, content := range files {
+			write(t, dir+"/"+rel, content)
+		}
+		run(t, dir, "add", "-A")
+		run(t, dir, "commit", "-q", "-m", "files")
+		r := findRepo(t, dir)
+		if got, err := r.SkipWorktree(all); err != nil || len(got) != 0 {
+			t.Errorf("%s, version 2: SkipWorktree = %q, %v; want none", format, got, err)
+		}
+		run(t, dir, "update-index", "--skip-worktree", "--", "s1/foo.example.org.env",
+			"s2/very/long/directory/name/to/strip/in/version/four/bar.example.org.env")
+		run(t, dir, "update-index", "--assume-unchanged", "--", "s2/foo.example.org.env")
+		want := []string{"s1/foo.example.org.env", "s2/very/long/directory/name/to/strip/in/version/four/bar.example.org.env"}
+		for _, version := range []string{"3", "4"} {
+			run(t, dir, "update-index", "--index-version", version)
+			got, err := r.SkipWorktree(all)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("%s, version %s: SkipWorktree = %q, %v; want %q", format, version, got, err, want)
+			}
+			if got, err := r.SkipWorktree([]string{"s1/a.example.org.env", "s1/foo.example.org.env.x"}); err != nil || len(got) != 0 {
+				t.Errorf("%s, version %s: SkipWorktree(unmarked) = %q, %v; want none", format, version, got, err)
+			}
+		}
+	}
+}
