@@ -62,31 +62,25 @@ func (inv *Invocation) redactFrom() int {
 // start with "-" (abra refuses it, but the attempt is still logged).
 func (inv *Invocation) Canonical() string {
 	hidden := inv.hiddenWords(inv.redactFrom())
-	// The command path comes first when abra accepts the line and runs a
-	// command opsync knows: cobra finds the same path wherever the global
-	// flags stand. Otherwise every word stays where it was typed: which
-	// word cobra takes as a command depends on the flags around it (it
-	// takes the word after a flag it does not know as that flag's value),
-	// so moving one could change what the line means.
-	ordered := inv.Cmd != nil && inv.Refused == nil
+	// The command path comes first when abra accepts the line: cobra finds
+	// the same path wherever the known flags stand. A line abra refuses is
+	// rendered as typed: which word cobra takes as a command depends on the
+	// flags around it (it takes the word after a flag it does not know as
+	// that flag's value), so moving one could change what it means.
+	if inv.Refused != nil {
+		return inv.typed(hidden)
+	}
 	parts := []string{"abra"}
 	pi := 0
-	if ordered {
-		for _, t := range inv.tokens {
-			if t.kind == tokCommand {
-				parts = append(parts, Quote(inv.Path[pi]))
-				pi++
-			}
+	for _, t := range inv.tokens {
+		if t.kind == tokCommand {
+			parts = append(parts, Quote(inv.Path[pi]))
+			pi++
 		}
 	}
 	lastHidden := false
 	for _, t := range inv.tokens {
 		if t.kind == tokCommand {
-			if !ordered {
-				parts = append(parts, Quote(inv.Path[pi]))
-				pi++
-				lastHidden = false
-			}
 			continue
 		}
 		h := hidden[t.arg]
@@ -102,6 +96,46 @@ func (inv *Invocation) Canonical() string {
 		}
 		if h && !lastHidden {
 			parts = append(parts, Redacted)
+		}
+		lastHidden = h
+	}
+	return strings.Join(parts, " ")
+}
+
+// typed renders a line opsync cannot be sure of word for word as typed,
+// so that read back it means exactly what it meant: command words by their
+// canonical names, every other word as typed (a cluster of unknown
+// shorthands split into "-x -y" would make cobra take the next word as a
+// flag's value), hidden words as <redacted>, and a boolean's value pflag
+// cannot read as <redacted> ("--file=<redacted>").
+func (inv *Invocation) typed(hidden map[int]bool) string {
+	cmdName := map[int]string{}
+	badBool := map[int]bool{}
+	pi := 0
+	for _, t := range inv.tokens {
+		switch {
+		case t.kind == tokCommand:
+			cmdName[t.arg] = inv.Path[pi]
+			pi++
+		case t.kind == tokFlag && t.badBool:
+			badBool[t.arg] = true
+		}
+	}
+	parts := []string{"abra"}
+	lastHidden := false
+	for i, a := range inv.Args {
+		h := hidden[i]
+		switch name, isCmd := cmdName[i]; {
+		case h && !lastHidden:
+			parts = append(parts, Redacted)
+		case h:
+		case isCmd:
+			parts = append(parts, Quote(name))
+		case badBool[i]:
+			flag, _, _ := strings.Cut(a, "=")
+			parts = append(parts, Quote(flag)+"="+Redacted)
+		default:
+			parts = append(parts, Quote(a))
 		}
 		lastHidden = h
 	}
