@@ -176,7 +176,12 @@ func secretShown(args []string, inv *Invocation, _ int) string {
 	const marker = "Zq9SECRETq9Z"
 	var pos []int
 	for _, t := range inv.tokens {
-		if t.kind == tokPositional && t.pos >= 3 {
+		// A word cobra skips while it looks for the command ("" and "-…"
+		// before a "--") cannot be swapped for the marker without changing
+		// the line; "" holds nothing to leak, and "-x" is not data unless
+		// it comes after "--".
+		afterDash := inv.DashAt >= 0 && t.pos >= inv.DashAt
+		if t.kind == tokPositional && t.pos >= 3 && (afterDash || (t.text != "" && !strings.HasPrefix(t.text, "-"))) {
 			pos = append(pos, t.arg)
 		}
 	}
