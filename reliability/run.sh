@@ -51,7 +51,7 @@ tests_took=$(( $(date +%s) - start ))
 
 fuzz_rows=""
 if [ "$long" = 1 ]; then
-	for target in "internal/abra FuzzParse" "internal/abra FuzzCanonical" "oplog FuzzParse" "oplog FuzzFormatParse"; do
+	for target in "internal/abra FuzzParse" "internal/abra FuzzCanonical" "internal/abra FuzzCobra" "oplog FuzzParse" "oplog FuzzFormatParse"; do
 		set -- $target
 		pkg=$1 name=$2
 		echo "== fuzzing $pkg $name for $fuzztime"

@@ -155,13 +155,18 @@ func opsyncMessages(stderr []string) []string {
 }
 
 // showsLog: an opsync operator command whose stdout is opsync's own and
-// shows what is in the log (explain is left out: it echoes the command
-// line the operator typed, as abra will get it).
+// shows what is in the log or the repository (explain included: its
+// abra_args are redacted unless --show-secrets is given).
 func showsLog(cmd string) bool {
 	w := scriptWords(cmd)
 	for i, x := range w {
 		if x == "opsync" && i+1 < len(w) {
-			return slices.Contains([]string{"log", "status", "sync"}, w[i+1])
+			if w[i+1] == "explain" && slices.Contains(w[i+2:], "--show-secrets") {
+				return false // asked to print exactly what abra is given
+			}
+			// explain redacts like the log; doctor, lease ls and the
+			// shell completion print what they read from the repository.
+			return slices.Contains([]string{"log", "status", "sync", "explain", "doctor", "lease", "completion", "__complete", "__completeNoDesc"}, w[i+1])
 		}
 	}
 	return false
@@ -224,8 +229,8 @@ func secretsInArgs(words []string) []string {
 }
 
 // secretValues are the secret arguments of one abra command line, by
-// abra's grammar: the data of `app secret insert` (unless --file names a
-// file), and for `app run` and `app command` every argument after the
+// abra's grammar: the data of `app secret insert` (unless --file, read as
+// pflag reads a boolean, names a file: "--file=0" does not), and for `app run` and `app command` every argument after the
 // service and the command (all of them after a "--").
 func secretValues(args []string) []string {
 	rest, _, err := abra.StripSyncFlags(args)
@@ -235,6 +240,18 @@ func secretValues(args []string) []string {
 	inv := abra.Parse(rest)
 	pos := inv.Positionals
 	from := -1
+	if inv.Refused != nil && inv.IsApp() {
+		// abra refuses the line, so it runs nothing, but every word after
+		// the app may be what the operator meant as a secret: the
+		// positionals and the =values of flags (--file=hunter2).
+		out := slices.Clone(pos[min(1, len(pos)):])
+		for _, a := range rest {
+			if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") && v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
 	switch inv.CommandName() {
 	case "app secret insert":
 		if !inv.Has("file") {
@@ -271,6 +288,20 @@ func commitMessages(dir string) []string {
 			for _, m := range strings.Split(string(b), "\x00") {
 				if m = strings.TrimSpace(m); m != "" {
 					out = append(out, m)
+				}
+			}
+		}
+		// Every ref's object whole: the lease refs (refs/opsync/…, and
+		// copies of them a script fetched while a lease was held) and
+		// anything a ref names that is not a commit.
+		cmd = exec.Command("git", "--git-dir="+path, "for-each-ref", "--format=%(objectname)")
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+		if b, err := cmd.Output(); err == nil {
+			for _, oid := range strings.Fields(string(b)) {
+				cat := exec.Command("git", "--git-dir="+path, "cat-file", "-p", oid)
+				cat.Env = cmd.Env
+				if c, err := cat.Output(); err == nil {
+					out = append(out, string(c))
 				}
 			}
 		}

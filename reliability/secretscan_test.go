@@ -58,3 +58,34 @@ func TestScriptWords(t *testing.T) {
 		t.Errorf("scriptWords = %q, want %q", got, want)
 	}
 }
+
+// The scan reads secret insert's --file as pflag does (issue 10 §1): a
+// false spelling leaves the data a secret to look for, and a line abra
+// refuses has every word after the app looked for.
+func TestSecretValuesReadBooleansAsPflag(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want []string
+	}{
+		{"app secret insert foo.example.org db v1 hunter2-s3cret --file=0", []string{"hunter2-s3cret"}},
+		{"app secret insert foo.example.org db v1 hunter2-s3cret -f=F", []string{"hunter2-s3cret"}},
+		{"app secret insert foo.example.org db v1 hunter2-s3cret -Cf=FALSE", []string{"hunter2-s3cret"}},
+		{"app secret insert foo.example.org db v1 f.txt --file=True", nil},
+		{"app secret insert foo.example.org db v1 hunter2-s3cret --file=", []string{"db", "v1", "hunter2-s3cret"}},
+		{"app secret insert foo.example.org db v1 --file=hunter2-s3cret", []string{"db", "v1", "hunter2-s3cret"}},
+	} {
+		got := secretValues(strings.Fields(tt.line))
+		for _, w := range tt.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("secretValues(%s) = %q, want %q among them", tt.line, got, w)
+			}
+		}
+		if tt.want == nil && len(got) > 0 {
+			t.Errorf("secretValues(%s) = %q, want none", tt.line, got)
+		}
+	}
+	if !showsLog("exec opsync explain -- app deploy x") || showsLog("exec opsync explain --show-secrets -- app deploy x") ||
+		!showsLog("exec opsync doctor") || !showsLog("exec opsync lease ls") || !showsLog("exec opsync __complete log --app ''") {
+		t.Error("showsLog: explain (without --show-secrets), doctor, lease and completion output are opsync's own")
+	}
+}

@@ -24,7 +24,10 @@ func (inv *Invocation) redactFrom() int {
 			from = i
 		}
 	}
-	if inv.Cmd == nil {
+	if inv.Cmd == nil || inv.Refused != nil {
+		// A command opsync does not know, or a line abra refuses: opsync
+		// cannot be sure which word abra would read as what, so every
+		// word after the app is hidden.
 		if inv.IsApp() {
 			hideFrom(1)
 		}
@@ -59,64 +62,152 @@ func (inv *Invocation) redactFrom() int {
 // hidden too: it is a secret or a remote command's option that happens to
 // start with "-" (abra refuses it, but the attempt is still logged).
 func (inv *Invocation) Canonical() string {
-	from := inv.redactFrom()
+	hidden := inv.hiddenWords(inv.redactFrom())
+	// The command path comes first when abra accepts the line: cobra finds
+	// the same path wherever the known flags stand. A line abra refuses is
+	// rendered as typed: which word cobra takes as a command depends on the
+	// flags around it (it takes the word after a flag it does not know as
+	// that flag's value), so moving one could change what it means.
+	if inv.Refused != nil {
+		return inv.typed(hidden)
+	}
+	parts := []string{"abra"}
+	pi := 0
+	for _, t := range inv.tokens {
+		if t.kind == tokCommand {
+			parts = append(parts, Quote(inv.Path[pi]))
+			pi++
+		}
+	}
+	lastHidden := false
+	for _, t := range inv.tokens {
+		if t.kind == tokCommand {
+			continue
+		}
+		h := hidden[t.arg]
+		if !h {
+			switch t.kind {
+			case tokDash:
+				parts = append(parts, "--")
+			case tokPositional:
+				parts = append(parts, Quote(t.text))
+			case tokFlag:
+				parts = append(parts, renderFlag(t))
+			}
+		}
+		if h && !lastHidden {
+			parts = append(parts, Redacted)
+		}
+		lastHidden = h
+	}
+	return strings.Join(parts, " ")
+}
+
+// typed renders a line opsync cannot be sure of word for word as typed,
+// so that read back it means exactly what it meant: command words by their
+// canonical names, every other word as typed (a cluster of unknown
+// shorthands split into "-x -y" would make cobra take the next word as a
+// flag's value), hidden words as <redacted>, and a boolean's value pflag
+// cannot read as <redacted> ("--file=<redacted>").
+func (inv *Invocation) typed(hidden map[int]bool) string {
+	cmdName := map[int]string{}
+	badBool := map[int]bool{}
+	pi := 0
+	for _, t := range inv.tokens {
+		switch {
+		case t.kind == tokCommand:
+			cmdName[t.arg] = inv.Path[pi]
+			pi++
+		case t.kind == tokFlag && t.badBool:
+			badBool[t.arg] = true
+		}
+	}
+	parts := []string{"abra"}
+	lastHidden := false
+	for i, a := range inv.Args {
+		h := hidden[i]
+		switch name, isCmd := cmdName[i]; {
+		case h && !lastHidden:
+			parts = append(parts, Redacted)
+		case h:
+		case isCmd:
+			parts = append(parts, Quote(name))
+		case badBool[i]:
+			flag, _, _ := strings.Cut(a, "=")
+			parts = append(parts, Quote(flag)+"="+Redacted)
+		default:
+			parts = append(parts, Quote(a))
+		}
+		lastHidden = h
+	}
+	return strings.Join(parts, " ")
+}
+
+// hiddenWords marks the words of Args that are never logged: the
+// positionals from index from on, and, from there on, every word holding a
+// flag abra does not know (a secret or a remote command's option that
+// happens to start with "-"; abra refuses it, but the attempt is logged).
+func (inv *Invocation) hiddenWords(from int) map[int]bool {
+	hidden := map[int]bool{}
+	if from < 0 {
+		return hidden
+	}
 	unknownWord := map[int]bool{}
 	for _, t := range inv.tokens {
 		if t.kind == tokFlag && !t.known {
 			unknownWord[t.arg] = true
 		}
 	}
-	// The command path comes first. A flag abra does not know that was
-	// typed between command words stays where it was: after the next word
-	// it might be a flag of that command, and mean something else.
-	lastCmd := -1
-	for i, t := range inv.tokens {
-		if t.kind == tokCommand {
-			lastCmd = i
-		}
-	}
-	parts := []string{"abra"}
-	inPath := func(i int, t token) bool { return i < lastCmd && t.kind == tokFlag && !t.known }
-	pi := 0
-	for i, t := range inv.tokens[:lastCmd+1] {
-		switch {
-		case t.kind == tokCommand:
-			parts = append(parts, Quote(inv.Path[pi]))
-			pi++
-		case inPath(i, t):
-			parts = append(parts, renderFlag(t))
-		}
-	}
-	lastHidden := false
 	seen := 0 // positionals before the current token
-	for i, t := range inv.tokens {
-		hidden := false
-		switch {
-		case t.kind == tokCommand, inPath(i, t):
-			continue
-		}
+	for _, t := range inv.tokens {
 		switch t.kind {
-		case tokDash:
-			parts = append(parts, "--")
 		case tokPositional:
 			seen = t.pos + 1
-			if hidden = from >= 0 && t.pos >= from; !hidden {
-				parts = append(parts, Quote(t.text))
+			if t.pos >= from {
+				hidden[t.arg] = true
 			}
 		case tokFlag:
-			if hidden = from >= 0 && seen >= from && unknownWord[t.arg]; !hidden {
-				parts = append(parts, renderFlag(t))
+			if seen >= from && unknownWord[t.arg] {
+				hidden[t.arg] = true
 			}
 		}
-		if hidden && !lastHidden {
-			parts = append(parts, Redacted)
-		}
-		lastHidden = hidden
 	}
-	return strings.Join(parts, " ")
+	return hidden
+}
+
+// RedactedArgs is Args as explain shows it: every word the log hides
+// (Canonical) replaced by <redacted>, a run of hidden words by one, and the
+// words holding a secret flag value or a boolean value pflag cannot read
+// ("--file=x") too. Everything else is exactly what abra is given.
+func (inv *Invocation) RedactedArgs() []string {
+	hidden := inv.hiddenWords(inv.redactFrom())
+	for _, t := range inv.tokens {
+		if t.kind != tokFlag {
+			continue
+		}
+		if t.badBool || (t.flag.Secret && t.valueArg < 0) {
+			hidden[t.arg] = true
+		}
+		if t.flag.Secret && t.valueArg >= 0 {
+			hidden[t.valueArg] = true
+		}
+	}
+	out := make([]string, 0, len(inv.Args))
+	for i, a := range inv.Args {
+		switch {
+		case !hidden[i]:
+			out = append(out, a)
+		case i == 0 || !hidden[i-1]:
+			out = append(out, Redacted)
+		}
+	}
+	return out
 }
 
 func renderFlag(t token) string {
+	if t.ignored {
+		return Quote(t.text) // "-test.…", which pflag skips: as typed
+	}
 	name := "--" + t.flag.Long
 	if !t.known {
 		// Unknown flags stay as typed, with as many dashes as typed ("--o"
@@ -127,7 +218,9 @@ func renderFlag(t token) string {
 		name = Quote(name)
 	}
 	switch {
-	case t.flag.Secret:
+	case t.flag.Secret, t.badBool:
+		// A boolean pflag cannot read ("--file=x") is refused by abra;
+		// its value might be anything the operator typed, a secret too.
 		return name + "=" + Redacted
 	case t.flag.Value || t.hasEq:
 		return name + "=" + Quote(t.value)

@@ -180,7 +180,7 @@ var Root = &Command{
 					Args: ArgSpec{Kind: NoApp}},
 				{Name: "ps", Aliases: []string{"p"}, Flags: []Flag{machine}},
 				{Name: "logs", Aliases: []string{"lg"},
-					Flags: []Flag{boolFlag("stdout", 'o'), boolFlag("stderr", 'e'), valueFlag("since", 'S')}},
+					Flags: []Flag{boolFlag("stdout", 0), boolFlag("stderr", 'e'), valueFlag("since", 'S')}},
 				{Name: "command", Aliases: []string{"cmd"},
 					Flags: []Flag{boolFlag("local", 'l'), valueFlag("remote-user", 'u'), boolFlag("tty", 'T'), chaos},
 					Args:  ArgSpec{RemoteCommandAt: 2, RemoteCommandShiftFlag: "local"}},

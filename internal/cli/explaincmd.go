@@ -24,7 +24,7 @@ type explanation struct {
 
 func newExplainCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "explain -- ABRA-ARGS...",
+		Use:   "explain [--show-secrets] -- ABRA-ARGS...",
 		Short: "Print, as JSON, what opsync would do around an abra command, without running anything",
 		Long: `Print, without running git or abra, what opsync would do for an abra command line:
 
@@ -37,15 +37,23 @@ func newExplainCmd(e *env) *cobra.Command {
   push       whether opsync pushes that entry
   paths      the env files the entry commits
   message    the log entry's subject: the command, canonical and redacted
-  abra_args  exactly the arguments abra is given
+  abra_args  the arguments abra is given, with what the log hides (secret
+             insert's data, what app run runs on the server) replaced by
+             <redacted>; with --show-secrets exactly what abra is given
 
-A command line opsync would refuse makes explain fail with the same error.`,
+--show-secrets goes before the "--". A command line opsync would refuse
+makes explain fail with the same error.`,
 		Example: `  opsync explain -- app deploy foo.example.org
-  opsync explain -- a s i foo.example.org db_password v1 hunter2`,
+  opsync explain -- a s i foo.example.org db_password v1 hunter2
+  opsync explain --show-secrets -- a s i foo.example.org db_password v1 hunter2`,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 				return cmd.Help()
+			}
+			showSecrets := false
+			if len(args) > 0 && args[0] == "--show-secrets" {
+				showSecrets, args = true, args[1:]
 			}
 			if len(args) > 0 && args[0] == "--" {
 				args = args[1:]
@@ -66,7 +74,10 @@ A command line opsync would refuse makes explain fail with the same error.`,
 				Push:     plan.Push(),
 				Paths:    plan.Paths(),
 				Message:  plan.Line,
-				AbraArgs: plan.AbraArgs,
+				AbraArgs: plan.Inv.RedactedArgs(),
+			}
+			if showSecrets {
+				x.AbraArgs = plan.AbraArgs
 			}
 			if x.AbraArgs == nil {
 				x.AbraArgs = []string{}
