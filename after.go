@@ -77,7 +77,12 @@ func (o *Outcome) ExitCode(abraExit int) int {
 
 // NotRun ends a plan whose abra could not be started: nothing ran, so
 // nothing is logged; the leases Before took are released.
-func (p *Plan) NotRun(ctx context.Context) { p.releaseLeases(ctx) }
+func (p *Plan) NotRun(ctx context.Context) {
+	for _, f := range p.intents {
+		os.Remove(f.path) // nothing to log for a command that never started
+	}
+	p.releaseLeases(ctx)
+}
 
 // After runs after abra, whatever its exit status (a failed deploy may
 // already have changed the server). For a modifying command it commits one

@@ -57,7 +57,8 @@ type intentEntry struct {
 	MovedTo   string   `json:"moved_to,omitempty"`
 	MovedFrom string   `json:"moved_from,omitempty"`
 	Paths     []string `json:"paths"` // relative to the work tree
-	// Blobs are the env files' git blob ids before abra ran ("" = no file).
+	// Blobs are the env files' blob ids before abra ran, of the bytes as
+	// they are (git.Repo.BlobID; "" = no file).
 	Blobs []string `json:"blobs"`
 }
 
@@ -96,11 +97,14 @@ func (p *Plan) WriteIntents() {
 			}
 			e := intentEntry{App: t.App, Server: t.Server, MovedTo: t.MovedTo, MovedFrom: t.MovedFrom, Paths: t.rel}
 			for _, rel := range t.rel {
-				blob, _ := r.c.Run(context.Background(), "hash-object", "--", rel)
-				if _, err := os.Lstat(filepath.Join(r.r.WorkTree, filepath.FromSlash(rel))); err != nil {
-					blob = ""
+				// Read here, not by git hash-object: no git process
+				// runs outside the repository's lock, and the command
+				// costs no extra process.
+				blob := ""
+				if b, err := os.ReadFile(filepath.Join(r.r.WorkTree, filepath.FromSlash(rel))); err == nil {
+					blob = r.r.BlobID(b)
 				}
-				e.Blobs = append(e.Blobs, strings.TrimSpace(blob))
+				e.Blobs = append(e.Blobs, blob)
 			}
 			in.Targets = append(in.Targets, e)
 		}

@@ -465,12 +465,16 @@ type durationRange struct {
 //     another opsync) needs at least a second; a day stands for "never".
 //   - cooldown and lease_wait 0..24h: 0 means "always pull" and "refuse at
 //     once"; more than a day is a mistake in the unit.
+//   - push_retry_for 0..24h: how long a push that keeps losing the race
+//     is retried; 0 leaves only the minimum of retries.
 var durationRanges = map[string]durationRange{
 	"lease_ttl":    {3 * time.Second, 24 * time.Hour, "a lease renewed every third of it needs at least 3s; minutes are usual"},
 	"git_timeout":  {time.Second, 24 * time.Hour, "a git process needs at least a second"},
 	"lock_timeout": {time.Second, 24 * time.Hour, "waiting for another opsync needs at least a second"},
 	"cooldown":     {0, 24 * time.Hour, "0 means always pull"},
 	"lease_wait":   {0, 24 * time.Hour, "0 means refuse at once"},
+	// push_retry_for 0..24h: 0 means the minimum of retries only.
+	"push_retry_for": {0, 24 * time.Hour, "0 means only the minimum of retries"},
 }
 
 // showDuration prints d as a setting would be written (3s, 24h).

@@ -3,7 +3,10 @@ package git
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -156,4 +159,22 @@ func (c *Client) MergeWrites(ctx context.Context, r *Repo) ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// BlobID is the id git would give content as a blob in this repository
+// (SHA-1, or SHA-256 in a repository of that object format), computed
+// without starting git. It is of the bytes as they are: git hash-object
+// would first apply the repository's clean filters and line-ending rules.
+func (r *Repo) BlobID(content []byte) string {
+	header := fmt.Sprintf("blob %d\x00", len(content))
+	if r.hashSize() == 32 {
+		h := sha256.New()
+		h.Write([]byte(header))
+		h.Write(content)
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	h := sha1.New()
+	h.Write([]byte(header))
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil))
 }

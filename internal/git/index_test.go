@@ -1,8 +1,14 @@
 package git_test
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"coopcloud.tech/opsync/internal/git"
 )
 
 // SkipWorktree reads git's index as git writes it: version 2 (no flag
@@ -46,6 +52,36 @@ func TestSkipWorktreeReadsTheIndex(t *testing.T) {
 			}
 			if got, err := r.SkipWorktree([]string{"s1/a.example.org.env", "s1/foo.example.org.env.x"}); err != nil || len(got) != 0 {
 				t.Errorf("%s, version %s: SkipWorktree(unmarked) = %q, %v; want none", format, version, got, err)
+			}
+		}
+	}
+}
+
+// BlobID must be the id git itself gives the bytes (git hash-object is the
+// oracle), in a SHA-1 repository as in a SHA-256 one.
+func TestBlobIDIsGits(t *testing.T) {
+	for _, format := range []string{"sha1", "sha256"} {
+		dir := t.TempDir()
+		if out, err := exec.Command("git", "init", "-q", "--object-format="+format, dir).CombinedOutput(); err != nil {
+			t.Fatalf("git init: %v\n%s", err, out)
+		}
+		r, err := git.FindRepo(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, content := range []string{"", "x\n", "TYPE=custom-html:1.0.0+1.0\r\nDOMAIN=a\n", strings.Repeat("é", 5000)} {
+			path := filepath.Join(dir, "f")
+			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("git", "hash-object", "--no-filters", "--", "f")
+			cmd.Dir = dir
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := r.BlobID([]byte(content)), strings.TrimSpace(string(out)); got != want {
+				t.Errorf("%s: BlobID(%q) = %s, git says %s", format, content, got, want)
 			}
 		}
 	}
