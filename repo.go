@@ -312,6 +312,9 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	if err != nil {
 		return pullResult{}, err
 	}
+	if after, _ := r.r.HeadCommit(); after != before && before != "" {
+		r.settleMergedVersions(ctx, before)
+	}
 	after, _ := r.r.HeadCommit()
 	now := r.e.o.Now()
 	if serr := state.Update(r.r.OpsyncDir(), func(s *state.State) {

@@ -161,3 +161,11 @@ func (c *Client) CommitMerge(ctx context.Context, message string) error {
 	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--cleanup=strip", "-F", "-"}, Stdin: strings.NewReader(message)})
 	return err
 }
+
+// AmendMerge makes the merge commit HEAD again with the index as it is
+// now and message. Only for a merge commit the caller has just made and
+// not pushed: it never touches a log entry or anything on a remote.
+func (c *Client) AmendMerge(ctx context.Context, message string) error {
+	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--amend", "--quiet", "--cleanup=strip", "-F", "-"}, Stdin: strings.NewReader(message)})
+	return err
+}
