@@ -1,6 +1,9 @@
 package envmerge
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // The merge is a line merge first, as git's is, and a key merge only where
 // it cannot go wrong:
@@ -163,26 +166,14 @@ func mergeLines(fb, fo, ft file, opt Options) Result {
 	return m.res
 }
 
-func equalTexts(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // chunk merges the region base[b0:b1], ours[o0:o1], theirs[t0:t1].
 func (m *lineMerger) chunk(b0, b1, o0, o1, t0, t1 int) {
 	bs, os, ts := m.b.texts[b0:b1], m.o.texts[o0:o1], m.t.texts[t0:t1]
 	switch {
-	case equalTexts(bs, os):
+	case slices.Equal(bs, os):
 		m.out = append(m.out, piece{lines: m.t.lines[t0:t1]})
 		return
-	case equalTexts(bs, ts), equalTexts(os, ts):
+	case slices.Equal(bs, ts), slices.Equal(os, ts):
 		m.out = append(m.out, piece{lines: m.o.lines[o0:o1]})
 		return
 	}
@@ -360,14 +351,14 @@ func (m *lineMerger) resolvable(b0, b1, o0, o1, t0, t1 int) bool {
 		return out
 	}
 	cb, co, ct := others(secs[0]), others(secs[1]), others(secs[2])
-	switch ob, tb := equalTexts(cb, co), equalTexts(cb, ct); {
-	case ob && tb, equalTexts(co, ct):
+	switch ob, tb := slices.Equal(cb, co), slices.Equal(cb, ct); {
+	case ob && tb, slices.Equal(co, ct):
 	case ob: // theirs changed them: ours only changed values
-		if !equalTexts(ids(secs[0]), ids(secs[1])) {
+		if !slices.Equal(ids(secs[0]), ids(secs[1])) {
 			return false
 		}
 	case tb:
-		if !equalTexts(ids(secs[0]), ids(secs[2])) {
+		if !slices.Equal(ids(secs[0]), ids(secs[2])) {
 			return false
 		}
 	default:
