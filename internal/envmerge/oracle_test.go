@@ -57,7 +57,26 @@ func counts(ls []string) map[string]int {
 // does, else what is missing.
 func containsChanges(r, base, side, other []string) string {
 	m := matched(base, side)
-	excused := func(l string) bool { return keyRuleHolds(l, r, base, side, other) }
+	excused := func(l string) bool {
+		if keyRuleHolds(l, r, base, side, other) {
+			return true
+		}
+		// A line of a multi-line quoted value is the key rule's too when
+		// its assignment in the result is what the rule says (fuzz
+		// finding: a removed value line `"` the other side's renamed
+		// variable still has).
+		for _, it := range parse([]byte(strings.Join(r, "\n"))).items {
+			if it.kind != assignment || len(it.lines) < 2 {
+				continue
+			}
+			for _, ln := range it.lines[1:] {
+				if ln.text == l && keyRuleHolds(it.lines[0].text, r, base, side, other) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	j := 0
 	for i, l := range side {
 		if m[i] {
