@@ -350,7 +350,7 @@ func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Confi
 			Detail: fmt.Sprintf("%s cannot be reached: %s", where, strings.TrimSpace(git.StderrOf(err)+"\n"+errText(err))),
 			Fix:    git.ConnectAdvice(git.StderrOf(err), "The remote") + " Until then, --no-operator-sync runs abra without syncing."})
 	default:
-		heads, head := parseLsRemote(out)
+		heads, head := git.ParseLsRemote(out)
 		if _, ok := heads[branch]; !ok {
 			d.add(Check{Name: "remote", Repository: name, Status: OK,
 				Detail: fmt.Sprintf("%s answers; it has no branch %s yet (the next push creates it)", where, ui.Escape(branch))})
@@ -359,27 +359,6 @@ func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Confi
 		}
 		d.checkOneLog(ctx, c, r, remote, branch, heads, head)
 	}
-}
-
-// parseLsRemote reads `git ls-remote --symref REMOTE HEAD refs/heads/*`:
-// the branches (name -> commit) and the branch HEAD names ("" when the
-// remote does not say).
-func parseLsRemote(out string) (heads map[string]string, head string) {
-	heads = map[string]string{}
-	for _, line := range strings.Split(out, "\n") {
-		left, ref, ok := strings.Cut(line, "\t")
-		if !ok {
-			continue
-		}
-		if target, ok := strings.CutPrefix(left, "ref: "); ok && ref == "HEAD" {
-			head = strings.TrimPrefix(target, "refs/heads/")
-			continue
-		}
-		if b, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
-			heads[b] = left
-		}
-	}
-	return heads, head
 }
 
 // checkOneLog makes sure the team has one log: the remote's HEAD names the

@@ -98,3 +98,25 @@ func (c *Client) EntriesElsewhere(ctx context.Context, remote string, branches [
 	}
 	return out, nil
 }
+
+// ParseLsRemote reads the output of `git ls-remote --symref REMOTE HEAD
+// refs/heads/*`: the branches (name -> commit) and the branch the remote's
+// HEAD names ("" when the remote does not say). Names come from the remote:
+// untrusted.
+func ParseLsRemote(out string) (heads map[string]string, head string) {
+	heads = map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		left, ref, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		if target, ok := strings.CutPrefix(left, "ref: "); ok && ref == "HEAD" {
+			head = strings.TrimPrefix(target, "refs/heads/")
+			continue
+		}
+		if b, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+			heads[b] = left
+		}
+	}
+	return heads, head
+}

@@ -935,10 +935,11 @@ func (r *run) fetch(ctx context.Context, rb string) error {
 	return nil
 }
 
-// related reports whether commits a and b share history.
+// related reports whether commits a and b share history (false when git
+// cannot tell).
 func (r *run) related(ctx context.Context, a, b string) bool {
-	_, err := r.git.Run(ctx, "merge-base", "--end-of-options", a, b)
-	return err == nil
+	ok, err := r.git.Related(ctx, a, b)
+	return ok && err == nil
 }
 
 func (r *run) isAncestor(ctx context.Context, a, b string) bool {
@@ -1027,20 +1028,8 @@ func (r *run) lsRemote(ctx context.Context) (*remoteState, error) {
 		return nil, refuse("could not read the remote %s, so nothing was changed:\n%v\n%s",
 			r.redactedURL(), err, git.ConnectAdvice(git.StderrOf(err), "The remote"))
 	}
-	rs := &remoteState{heads: map[string]string{}}
-	for _, line := range strings.Split(out, "\n") {
-		left, ref, ok := strings.Cut(line, "\t")
-		if !ok {
-			continue
-		}
-		if target, ok := strings.CutPrefix(left, "ref: "); ok && ref == "HEAD" {
-			rs.head = strings.TrimPrefix(target, "refs/heads/")
-			continue
-		}
-		if name, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
-			rs.heads[name] = left
-		}
-	}
+	rs := &remoteState{}
+	rs.heads, rs.head = git.ParseLsRemote(out)
 	return rs, nil
 }
 
