@@ -57,7 +57,7 @@ func (p *Plan) sayPulled(ctx context.Context, r *repo, res pullResult) {
 		more = fmt.Sprintf("\n… and %d more (`opsync log` lists them)", n-len(shown))
 	}
 	p.e.say("pulled new changes into %s from %s (%.7s..%.7s), %s:\n%s%s", r.name(), r.target(), res.before, res.after,
-		countOf(n, "commit"), ui.Escape(strings.Join(shown, "\n")), more)
+		fmt.Sprintf("%d commit%s", n, plural(n)), ui.Escape(strings.Join(shown, "\n")), more)
 	if len(touched) > 0 && p.Modifies {
 		p.e.say("note: %s was changed by a teammate since your last pull (%s); abra runs with the file as it is now",
 			app, ui.Escape(strings.Join(touched, "; ")))
@@ -76,11 +76,4 @@ func ago(d time.Duration) string {
 		return fmt.Sprintf("%d h ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
-}
-
-func countOf(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
