@@ -312,7 +312,9 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	if err != nil {
 		return pullResult{}, err
 	}
-	if after, _ := r.r.HeadCommit(); after != before && before != "" {
+	// A pull that fast-forwarded (HEAD is what was fetched) made no merge
+	// commit: nothing to check, and no git process spent on it.
+	if after, _ := r.r.HeadCommit(); after != before && before != "" && !r.r.FetchedIsHead() {
 		r.settleMergedVersions(ctx, before)
 	}
 	after, _ := r.r.HeadCommit()

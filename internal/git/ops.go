@@ -87,7 +87,7 @@ type ConflictResolver func(ctx context.Context, files []string) (bool, error)
 // (opsync's env merge driver) applies to the merge step.
 func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string, resolve ConflictResolver, extra ...string) error {
 	_, err := c.Run(ctx, FetchArgs(remote, ref, extra...)...)
-	if err == nil && r != nil && r.fetchedIsHead() {
+	if err == nil && r != nil && r.FetchedIsHead() {
 		return nil
 	}
 	if err == nil && c.BeforeMerge != nil {

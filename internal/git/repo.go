@@ -134,13 +134,13 @@ func (r *Repo) HeadCommit() (string, error) {
 	return r.ResolveRef("refs/heads/" + branch)
 }
 
-// fetchedIsHead reports whether what `git fetch` just fetched for merging
+// FetchedIsHead reports whether what `git fetch` just fetched for merging
 // (the first line of FETCH_HEAD not marked not-for-merge) is the commit
 // HEAD is on, so that merging it would change nothing. FETCH_HEAD is
 // looked for in this work tree's git directory and the shared one; only
 // when every copy found names HEAD is the answer yes, so a stale copy can
 // only cause a merge that changes nothing, never skip one that is needed.
-func (r *Repo) fetchedIsHead() bool {
+func (r *Repo) FetchedIsHead() bool {
 	head, err := r.HeadCommit()
 	if err != nil || head == "" {
 		return false
