@@ -1,7 +1,6 @@
 package git
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io/fs"
@@ -19,22 +18,12 @@ import (
 func (r *Repo) RemoteBranches(remote string) (map[string]string, error) {
 	prefix := "refs/remotes/" + remote + "/"
 	out := map[string]string{}
-	if f, err := os.Open(filepath.Join(r.CommonDir, "packed-refs")); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			line := sc.Text()
-			if line == "" || line[0] == '#' || line[0] == '^' {
-				continue
-			}
-			if id, name, ok := strings.Cut(line, " "); ok && strings.HasPrefix(name, prefix) {
-				out[strings.TrimPrefix(name, prefix)] = id
-			}
+	if err := r.packedRefs(func(id, name string) bool {
+		if b, ok := strings.CutPrefix(name, prefix); ok {
+			out[b] = id
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, err
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+		return true
+	}); err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(r.CommonDir, filepath.FromSlash(prefix))

@@ -104,12 +104,27 @@ func (r *Repo) ResolveRef(ref string) (string, error) {
 	if b, err := os.ReadFile(filepath.Join(r.CommonDir, filepath.FromSlash(ref))); err == nil {
 		return strings.TrimSpace(string(b)), nil
 	}
+	var found string
+	err := r.packedRefs(func(id, name string) bool {
+		if name == ref {
+			found = id
+			return false
+		}
+		return true
+	})
+	return found, err
+}
+
+// packedRefs calls each with every ref of the packed-refs file (id and
+// full name, peeled lines skipped) until it returns false. No file is no
+// refs.
+func (r *Repo) packedRefs(each func(id, name string) bool) error {
 	f, err := os.Open(filepath.Join(r.CommonDir, "packed-refs"))
 	if err != nil {
 		if os.IsNotExist(err) {
-			return "", nil
+			return nil
 		}
-		return "", err
+		return err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -118,11 +133,11 @@ func (r *Repo) ResolveRef(ref string) (string, error) {
 		if line == "" || line[0] == '#' || line[0] == '^' {
 			continue
 		}
-		if id, name, ok := strings.Cut(line, " "); ok && name == ref {
-			return id, nil
+		if id, name, ok := strings.Cut(line, " "); ok && !each(id, name) {
+			return nil
 		}
 	}
-	return "", sc.Err()
+	return sc.Err()
 }
 
 // HeadCommit returns the commit HEAD points at, "" on an unborn branch.
