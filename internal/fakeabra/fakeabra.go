@@ -154,6 +154,11 @@ func Run(args []string, env Env) (code int) {
 		defer c.sig.watch(env.Signals)()
 	}
 	defer func() { code = c.sig.finish(code) }()
+	// A signal that arrives from here on is logged in the state directory:
+	// the argv log below is what tests wait on to know abra has started.
+	if dir, err := resolveAbraDir(c.getenv, env.Dir); err == nil {
+		c.sig.setStateDir(c.stateDirFor(dir))
+	}
 	if p := c.getenv("FAKEABRA_ARGV_LOG"); p != "" {
 		line, _ := json.Marshal(append([]string{}, args...))
 		if err := appendFile(absFrom(env.Dir, p), string(line)+"\n"); err != nil {
@@ -220,13 +225,18 @@ func (c *ctx) resolveDirs() error {
 	if err := os.MkdirAll(c.serversDir, 0o755); err != nil {
 		return err
 	}
-	c.stateDir = filepath.Join(dir, "fake-server-state")
-	if s := c.getenv("FAKEABRA_STATE"); s != "" {
-		c.stateDir = absFrom(c.env.Dir, s)
-	}
+	c.stateDir = c.stateDirFor(dir)
 	c.sig.setStateDir(c.stateDir)
 	c.debugf("abra directory: %s, fake server state: %s", c.abraDir, c.stateDir)
 	return nil
+}
+
+// stateDirFor is the fake server state directory for abra directory dir.
+func (c *ctx) stateDirFor(dir string) string {
+	if s := c.getenv("FAKEABRA_STATE"); s != "" {
+		return absFrom(c.env.Dir, s)
+	}
+	return filepath.Join(dir, "fake-server-state")
 }
 
 func (c *ctx) getenv(key string) string { return c.env.Getenv(key) }
