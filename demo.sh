@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # opsync end to end, on one machine, with no abra server at hand: two
 # operators (Alice and Bob) share a bare git repository as the remote and
-# drive the stand-in abra (internal/fakeabra) through opsync's `abra` shim.
+# drive the stand-in abra (internal/testsupport/fakeabra) through opsync's `abra` shim.
 # Needs: go, git. Leaves nothing behind unless KEEP=1.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,7 +19,7 @@ run() { printf '\033[2m$ %s\033[0m\n' "$(printf '%q ' "$@")"; "$@"; }
 say "Building opsync and the stand-in abra"
 mkdir -p "$work/bin" "$work/realbin" "$work/home"
 go build -o "$work/bin/opsync" ./cmd/opsync
-go build -o "$work/realbin/abra" ./internal/fakeabra/cmd/fake-abra
+go build -o "$work/realbin/abra" ./internal/testsupport/fakeabra/cmd/fake-abra
 # The shim: opsync under the name abra, first on PATH. The real (stand-in)
 # abra comes after it on PATH, which is where opsync looks for it.
 ln -s opsync "$work/bin/abra"

@@ -5,11 +5,11 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"coopcloud.tech/opsync/internal/scripttest"
+	"coopcloud.tech/opsync/internal/testsupport/scripttest"
 )
 
 // TestMain makes the test binary double as the programs scripts run:
-// opsync, abra (the shim name) and fakeabra (internal/scripttest).
+// opsync, abra (the shim name) and fakeabra (internal/testsupport/scripttest).
 func TestMain(m *testing.M) {
 	testscript.Main(m, scripttest.Programs())
 }

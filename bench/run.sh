@@ -11,8 +11,8 @@
 #   KEEP=1 bench/run.sh     keep the work directory
 #
 # Needs go, git, hyperfine (Debian: apt install hyperfine) and, for the ssh
-# row, openssh-server and openssh-client (the tests' sshd, internal/sshtest,
-# is started on 127.0.0.1). The stand-in abra (internal/fakeabra) plays abra;
+# row, openssh-server and openssh-client (the tests' sshd, internal/testsupport/sshtest,
+# is started on 127.0.0.1). The stand-in abra (internal/testsupport/fakeabra) plays abra;
 # remotes are local bare repositories, or one reached over ssh.
 #
 # It prints a Markdown report (machine, then one table row per figure) and
@@ -65,7 +65,7 @@ mkdir -p "$work"/{bin,static,realbin,home,json,hand}
 go build -o "$work/bin/opsync" ./cmd/opsync
 CGO_ENABLED=0 go build -o "$work/static/opsync" ./cmd/opsync
 CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/static/opsync-stripped" ./cmd/opsync
-go build -o "$work/realbin/abra" ./internal/fakeabra/cmd/fake-abra
+go build -o "$work/realbin/abra" ./internal/testsupport/fakeabra/cmd/fake-abra
 go build -o "$work/benchtool" ./bench/benchtool
 ln -s opsync "$work/bin/abra"
 bt="$work/benchtool"

@@ -13,7 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"coopcloud.tech/opsync/internal/scripttest"
+	"coopcloud.tech/opsync/internal/testsupport/scripttest"
 )
 
 // A fault scenario is one testscript that injects a fault and asserts the

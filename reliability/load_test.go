@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"coopcloud.tech/opsync/internal/abra"
-	"coopcloud.tech/opsync/internal/sshtest"
+	"coopcloud.tech/opsync/internal/testsupport/sshtest"
 )
 
 // TestLoad: N operators, each with a clone of one bare remote, each run M

@@ -9,7 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"coopcloud.tech/opsync/internal/scripttest"
+	"coopcloud.tech/opsync/internal/testsupport/scripttest"
 )
 
 // TestMain makes the test binary double as the programs the harness runs

@@ -22,7 +22,7 @@ import (
 	"syscall"
 	"time"
 
-	"coopcloud.tech/opsync/internal/sshtest"
+	"coopcloud.tech/opsync/internal/testsupport/sshtest"
 	"coopcloud.tech/opsync/oplog"
 )
 
@@ -115,7 +115,7 @@ func fixture(args []string) error {
 	return cmd.Wait()
 }
 
-// sshd runs the tests' sshd (internal/sshtest) until SIGTERM or SIGINT,
+// sshd runs the tests' sshd (internal/testsupport/sshtest) until SIGTERM or SIGINT,
 // with the client configuration for ALIAS in HOME/.ssh/config and the ssh
 // wrapper in BIN. It prints "ready" when the server accepts connections.
 func sshd(args []string) error {

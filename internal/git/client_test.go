@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"coopcloud.tech/opsync/internal/git"
-	"coopcloud.tech/opsync/internal/hang"
+	"coopcloud.tech/opsync/internal/testsupport/hang"
 )
 
 // hangingServer accepts TCP connections and never answers: a remote that

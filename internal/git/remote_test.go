@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"coopcloud.tech/opsync/internal/git"
-	"coopcloud.tech/opsync/internal/githttp"
+	"coopcloud.tech/opsync/internal/testsupport/githttp"
 )
 
 // Real remotes, each failing in its own way; git's message says which.

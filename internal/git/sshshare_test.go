@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"coopcloud.tech/opsync/internal/sshtest"
+	"coopcloud.tech/opsync/internal/testsupport/sshtest"
 )
 
 func TestSSHDestination(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"coopcloud.tech/opsync/internal/sshremote"
-	"coopcloud.tech/opsync/internal/sshtest"
+	"coopcloud.tech/opsync/internal/testsupport/sshtest"
 )
 
 func TestParseDestinationAndRemoteURL(t *testing.T) {

@@ -20,11 +20,11 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"coopcloud.tech/opsync/internal/cli"
-	"coopcloud.tech/opsync/internal/fakeabra"
-	"coopcloud.tech/opsync/internal/githttp"
-	"coopcloud.tech/opsync/internal/hang"
 	"coopcloud.tech/opsync/internal/servers"
-	"coopcloud.tech/opsync/internal/sshtest"
+	"coopcloud.tech/opsync/internal/testsupport/fakeabra"
+	"coopcloud.tech/opsync/internal/testsupport/githttp"
+	"coopcloud.tech/opsync/internal/testsupport/hang"
+	"coopcloud.tech/opsync/internal/testsupport/sshtest"
 )
 
 // Programs are the programs scripts run, for testscript.Main in a test

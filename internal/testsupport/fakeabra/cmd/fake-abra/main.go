@@ -2,6 +2,6 @@
 // and demo; build it as a binary named "abra". See package fakeabra.
 package main
 
-import "coopcloud.tech/opsync/internal/fakeabra"
+import "coopcloud.tech/opsync/internal/testsupport/fakeabra"
 
 func main() { fakeabra.Main() }
