@@ -47,7 +47,7 @@ func TestGitArgumentsNeverOptions(t *testing.T) {
 		}
 		if d.IsDir() {
 			switch d.Name() {
-			case "testdata", "sshtest", "scripttest", "fakeabra", "githttp", "bench", "hang":
+			case "testdata", "testsupport", "bench":
 				return filepath.SkipDir
 			}
 			return nil
