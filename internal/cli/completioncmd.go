@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 )
 
 func newCompletionCmd(e *env) *cobra.Command {
@@ -37,7 +37,7 @@ Open a new shell afterwards.`,
 			case "fish":
 				return root.GenFishCompletion(e.stdout, true)
 			}
-			return &exitError{code: opsync.ExitUsage, msg: fmt.Sprintf("no completion for shell %q; opsync has them for bash, zsh and fish", args[0])}
+			return &exitError{code: engine.ExitUsage, msg: fmt.Sprintf("no completion for shell %q; opsync has them for bash, zsh and fish", args[0])}
 		},
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"strings"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/ui"
 )
 
@@ -28,7 +28,7 @@ func recoverBug(e *env, code *int, abandon func()) {
 		}()
 	}
 	ui.Say(e.stderr, "error: "+bugMessage(v, where))
-	*code = opsync.ExitInternal
+	*code = engine.ExitInternal
 }
 
 // bugMessage is the paragraph for a bug: what happened, what stands, what

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 )
 
 // A bug that slips through ends with exit 70 and one paragraph, not a Go
@@ -16,7 +16,7 @@ func TestBugEndsWithExit70AndReleases(t *testing.T) {
 		"nil map":        func() { var m map[string]int; m["x"] = 1 },
 		"ticker of 0":    func() { time.NewTicker(0) },
 		"index":          func() { _ = []int{}[len(t.Name())] },
-		"error value":    func() { panic(opsync.Error{Code: 1}) },
+		"error value":    func() { panic(engine.Error{Code: 1}) },
 		"multi-line msg": func() { panic("one\ntwo\n\tthree") },
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -28,8 +28,8 @@ func TestBugEndsWithExit70AndReleases(t *testing.T) {
 				bug()
 				return 0
 			}()
-			if code != opsync.ExitInternal {
-				t.Errorf("exit %d, want %d", code, opsync.ExitInternal)
+			if code != engine.ExitInternal {
+				t.Errorf("exit %d, want %d", code, engine.ExitInternal)
 			}
 			if !abandoned {
 				t.Error("the plan was not abandoned: its leases would stay on the remote")
@@ -53,13 +53,13 @@ func TestBugWhileAbandoning(t *testing.T) {
 		defer recoverBug(e, &code, func() { panic("second") })
 		panic("first")
 	}()
-	if code != opsync.ExitInternal || !strings.Contains(stderr.String(), "(first, at ") {
+	if code != engine.ExitInternal || !strings.Contains(stderr.String(), "(first, at ") {
 		t.Errorf("exit %d, stderr %q: want 70 and the first bug", code, stderr.String())
 	}
 }
 
 // Abandon is safe on a plan that was never made.
 func TestAbandonNilPlan(t *testing.T) {
-	var p *opsync.Plan
+	var p *engine.Plan
 	p.Abandon(t.Context())
 }

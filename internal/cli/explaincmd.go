@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 )
 
 // explanation is explain's JSON; the keys are part of opsync's interface.
@@ -59,7 +59,7 @@ makes explain fail with the same error.`,
 				args = args[1:]
 			}
 			args = dropProgramName(args)
-			eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+			eng := engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
 			plan, err := eng.Plan(args)
 			if err != nil {
 				return err

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/setup"
 	"coopcloud.tech/opsync/internal/ui"
@@ -74,7 +74,7 @@ Without a remote, the log is kept in the local repository only.`,
 				Stderr:       e.stderr,
 				Interactive:  interactive,
 				RecordMergeDriver: func(ctx context.Context, workTree string) (bool, error) {
-					return opsync.InstallMergeDriver(ctx, workTree, opsync.RecordedMergeDriverCommand())
+					return engine.InstallMergeDriver(ctx, workTree, engine.RecordedMergeDriverCommand())
 				},
 			})
 			var se *setup.Error

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/lease"
 	"coopcloud.tech/opsync/internal/ui"
 )
@@ -31,8 +31,8 @@ break" removes one whose holder is gone, naming it by its id.`,
 	return cmd
 }
 
-func leaseEngine(e *env) *opsync.Engine {
-	return opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+func leaseEngine(e *env) *engine.Engine {
+	return engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
 }
 
 // leaseListJSON is one repository in `lease ls --json`.
@@ -91,7 +91,7 @@ func newLeaseLsCmd(e *env) *cobra.Command {
 				printLeases(e, out, now)
 			}
 			if failed {
-				return &exitError{code: opsync.ExitSyncFailed}
+				return &exitError{code: engine.ExitSyncFailed}
 			}
 			return nil
 		},
@@ -149,7 +149,7 @@ directory.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if id == "" {
-				return &exitError{code: opsync.ExitUsage, msg: "opsync lease break needs --id LEASE-ID: the id of the lease to break, " +
+				return &exitError{code: engine.ExitUsage, msg: "opsync lease break needs --id LEASE-ID: the id of the lease to break, " +
 					"as `opsync lease ls` shows it, so that no lease is broken unseen"}
 			}
 			eng := leaseEngine(e)

@@ -13,14 +13,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/ui"
 )
 
 type logOptions struct {
-	q     opsync.LogQuery
+	q     engine.LogQuery
 	json  bool
 	repo  string
 	color string
@@ -54,7 +54,7 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.q.Limit < 0 {
-				return &exitError{code: opsync.ExitUsage, msg: "--limit must be 0 (no limit) or more"}
+				return &exitError{code: engine.ExitUsage, msg: "--limit must be 0 (no limit) or more"}
 			}
 			return runLog(cmd.Context(), e, o)
 		},
@@ -93,7 +93,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		return err
 	}
 	eng := e.engine()
-	var rs []*opsync.Repository
+	var rs []*engine.Repository
 	if o.repo != "" {
 		if rs, err = repos(eng, o.repo); err != nil {
 			return err
@@ -103,7 +103,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		if err != nil {
 			return err
 		}
-		if rs = opsync.OptedIn(all); len(rs) == 0 {
+		if rs = engine.OptedIn(all); len(rs) == 0 {
 			return noLogHere(all)
 		}
 	}
@@ -113,7 +113,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 	defer out.Flush()
 	if o.json {
 		arr := &jsonArray{w: out}
-		if err := eng.Log(ctx, rs, o.q, func(le opsync.LogEntry) error { return arr.add(le) }); err != nil {
+		if err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error { return arr.add(le) }); err != nil {
 			return err
 		}
 		if err := arr.close(); err != nil {
@@ -122,7 +122,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		return out.Flush()
 	}
 	n := 0
-	err = eng.Log(ctx, rs, o.q, func(le opsync.LogEntry) error {
+	err = eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
 		n++
 		return printLogLine(out, pal, le)
 	})
@@ -133,7 +133,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		return err
 	}
 	if n == 0 {
-		if o.q == (opsync.LogQuery{Merges: o.q.Merges}) {
+		if o.q == (engine.LogQuery{Merges: o.q.Merges}) {
 			ui.Say(e.stderr, "the operator log is empty")
 		} else {
 			ui.Say(e.stderr, "no log entries match")
@@ -142,14 +142,14 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 	return nil
 }
 
-func noLogHere(all []*opsync.Repository) error {
+func noLogHere(all []*engine.Repository) error {
 	for _, rp := range all {
 		if rp.Git {
-			return &exitError{code: opsync.ExitConfig, msg: fmt.Sprintf("operator sync is off for %s (%s), so it holds no operator log opsync reads by default; "+
+			return &exitError{code: engine.ExitConfig, msg: fmt.Sprintf("operator sync is off for %s (%s), so it holds no operator log opsync reads by default; "+
 				"read it anyway with `opsync log --repo %s`", rp.Name(), rp.Reason, rp.Path)}
 		}
 	}
-	return &exitError{code: opsync.ExitConfig, msg: "no server directory of the abra directory is in a git repository, so there is no operator log yet; `opsync init` sets one up"}
+	return &exitError{code: engine.ExitConfig, msg: "no server directory of the abra directory is in a git repository, so there is no operator log yet; `opsync init` sets one up"}
 }
 
 // printLogLine writes one entry: id, local date and time, author, the
@@ -157,7 +157,7 @@ func noLogHere(all []*opsync.Repository) error {
 // is a teammate's text: it is printed through ui.Escape, so no control,
 // bidi or zero-width character reaches the terminal. What opsync could not
 // read of the commit is named at the end ("(unreadable: author)").
-func printLogLine(w io.Writer, p ui.Palette, le opsync.LogEntry) error {
+func printLogLine(w io.Writer, p ui.Palette, le engine.LogEntry) error {
 	var mark string
 	switch {
 	case le.Merge:

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/ui"
 )
 
@@ -16,8 +16,8 @@ import (
 
 // engine is the engine the operator commands use: sync pulls with the same
 // env-aware merge driver as the wrapper's pulls.
-func (e *env) engine() *opsync.Engine {
-	return opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, MergeDriver: mergeDriverCommand()})
+func (e *env) engine() *engine.Engine {
+	return engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, MergeDriver: mergeDriverCommand()})
 }
 
 // addColorFlag adds --color to a command that prints for people.
@@ -30,20 +30,20 @@ func addColorFlag(cmd *cobra.Command, mode *string) {
 func (e *env) palette(mode string) (ui.Palette, error) {
 	on, err := ui.UseColor(e.stdout, mode, e.getenv)
 	if err != nil {
-		return ui.Palette{}, &exitError{code: opsync.ExitUsage, msg: err.Error()}
+		return ui.Palette{}, &exitError{code: engine.ExitUsage, msg: err.Error()}
 	}
 	return ui.Palette{On: on}, nil
 }
 
 // repos returns the repositories a command works on: the one holding dir
 // when --repo is given, else every repository Repos lists.
-func repos(eng *opsync.Engine, dir string) ([]*opsync.Repository, error) {
+func repos(eng *engine.Engine, dir string) ([]*engine.Repository, error) {
 	if dir != "" {
 		rp, err := eng.RepoAt(dir)
 		if err != nil {
 			return nil, err
 		}
-		return []*opsync.Repository{rp}, nil
+		return []*engine.Repository{rp}, nil
 	}
 	return eng.Repos()
 }

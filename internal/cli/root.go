@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/ui"
 )
 
@@ -61,7 +61,7 @@ func Main(args []string) (code int) {
 		}
 		return ee.code
 	}
-	return report(e, err, opsync.ExitUsage)
+	return report(e, err, engine.ExitUsage)
 }
 
 func isAbraName(arg0 string) bool {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/ui"
 )
@@ -57,7 +57,7 @@ anywhere before a "--" that belongs to abra:
 							split = false
 							break
 						}
-						return &exitError{code: opsync.ExitUsage, msg: fmt.Sprintf("unknown opsync run flag %q; "+
+						return &exitError{code: engine.ExitUsage, msg: fmt.Sprintf("unknown opsync run flag %q; "+
 							"opsync run takes --no-operator-sync, --no-operator-log, --force-sync, --lease, --no-lease and --wait[=D] before \"--\", and abra's arguments after it", a)}
 					}
 				}
@@ -75,10 +75,10 @@ anywhere before a "--" that belongs to abra:
 
 // wrap runs abra with operator sync around it and returns the exit status.
 func wrap(e *env, args []string) (code int) {
-	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv,
+	eng := engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv,
 		MergeDriver: mergeDriverCommand(), ShareSSH: true})
 	defer eng.Close()
-	var plan *opsync.Plan
+	var plan *engine.Plan
 	defer recoverBug(e, &code, func() { plan.Abandon(context.Background()) })
 	plan, err := eng.Plan(args)
 	if err != nil {
@@ -100,7 +100,7 @@ func wrap(e *env, args []string) (code int) {
 		// abra runs as a child, so that the tip can follow it.
 		exit, err := abra.Run(abraPath, plan.AbraArgs, env)
 		if se := (*abra.StartError)(nil); errors.As(err, &se) {
-			return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: se})
+			return fail(e, &engine.Error{Code: engine.ExitNoAbra, Err: se})
 		}
 		if err != nil {
 			ui.Say(e.stderr, "error: "+err.Error())
@@ -115,7 +115,7 @@ func wrap(e *env, args []string) (code int) {
 		// a read-only command cost what abra alone costs, plus Before.
 		eng.Close() // deferred calls do not run across exec
 		err := abra.Exec(abraPath, plan.AbraArgs, env)
-		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: err})
+		return fail(e, &engine.Error{Code: engine.ExitNoAbra, Err: err})
 	}
 	plan.WriteIntents()
 	start := time.Now()
@@ -126,7 +126,7 @@ func wrap(e *env, args []string) (code int) {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		plan.NotRun(ctx)
-		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: fmt.Errorf("%w\nNothing ran, so nothing was logged", se)})
+		return fail(e, &engine.Error{Code: engine.ExitNoAbra, Err: fmt.Errorf("%w\nNothing ran, so nothing was logged", se)})
 	}
 	if err != nil {
 		ui.Say(e.stderr, "error: "+err.Error())
@@ -146,9 +146,9 @@ func dropProgramName(args []string) []string {
 }
 
 // findAbra finds the real abra for a plan.
-func findAbra(e *env, plan *opsync.Plan) (string, error) {
+func findAbra(e *env, plan *engine.Plan) (string, error) {
 	if err := abra.CheckDepth(e.getenv); err != nil {
-		return "", &opsync.Error{Code: opsync.ExitNoAbra, Err: err}
+		return "", &engine.Error{Code: engine.ExitNoAbra, Err: err}
 	}
 	configured := ""
 	if plan.Config != nil {
@@ -157,19 +157,19 @@ func findAbra(e *env, plan *opsync.Plan) (string, error) {
 	self, _ := os.Executable()
 	p, err := abra.FindReal(e.getenv, configured, self)
 	if err != nil {
-		return "", &opsync.Error{Code: opsync.ExitNoAbra, Err: err}
+		return "", &engine.Error{Code: engine.ExitNoAbra, Err: err}
 	}
 	return p, nil
 }
 
 // fail prints an error the wrapper stops on and returns its exit status:
-// the one an *opsync.Error carries, else ExitInternal.
-func fail(e *env, err error) int { return report(e, err, opsync.ExitInternal) }
+// the one an *engine.Error carries, else ExitInternal.
+func fail(e *env, err error) int { return report(e, err, engine.ExitInternal) }
 
 // report prints an error as opsync's and returns the status to exit with:
-// the one an *opsync.Error carries, else def.
+// the one an *engine.Error carries, else def.
 func report(e *env, err error, def int) int {
-	var oe *opsync.Error
+	var oe *engine.Error
 	if errors.As(err, &oe) {
 		def = oe.Code
 	}
@@ -184,5 +184,5 @@ func mergeDriverCommand() string {
 	if err != nil {
 		return ""
 	}
-	return opsync.MergeDriverCommand(exe)
+	return engine.MergeDriverCommand(exe)
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/lease"
 	"coopcloud.tech/opsync/internal/ui"
 )
@@ -65,7 +65,7 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	out := make([]opsync.RepoStatus, 0, len(rs))
+	out := make([]engine.RepoStatus, 0, len(rs))
 	for _, rp := range rs {
 		st := rp.Status(ctx)
 		if o.leases || rp.LeasesWanted() {
@@ -91,7 +91,7 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 }
 
 // printStatus writes one repository's block.
-func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, now time.Time) {
+func printStatus(w io.Writer, p ui.Palette, name string, st engine.RepoStatus, now time.Time) {
 	if !st.Sync {
 		fmt.Fprintf(w, "%s  %s\n", p.Bold(name), p.Warn("sync off: "+st.Reason))
 	} else {
@@ -185,7 +185,7 @@ func printStatus(w io.Writer, p ui.Palette, name string, st opsync.RepoStatus, n
 	}
 }
 
-func branchLine(p ui.Palette, st opsync.RepoStatus) string {
+func branchLine(p ui.Palette, st engine.RepoStatus) string {
 	var b strings.Builder
 	switch {
 	case st.Detached:
@@ -210,7 +210,7 @@ func branchLine(p ui.Palette, st opsync.RepoStatus) string {
 	return b.String()
 }
 
-func pullLine(st opsync.RepoStatus, now time.Time) string {
+func pullLine(st engine.RepoStatus, now time.Time) string {
 	if st.LastPull == nil {
 		return "never by opsync"
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/internal/ui"
 )
@@ -53,7 +53,7 @@ func runSync(e *env, o syncOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	eng := e.engine()
-	var results []opsync.SyncResult
+	var results []engine.SyncResult
 	if o.repo == "" {
 		var err error
 		if results, err = eng.Sync(ctx); err != nil {
@@ -66,7 +66,7 @@ func runSync(e *env, o syncOptions) error {
 		}
 		for _, rp := range rs {
 			if !rp.SyncOn {
-				return &exitError{code: opsync.ExitConfig, msg: fmt.Sprintf("%s is not synced: %s", rp.Name(), rp.Reason)}
+				return &exitError{code: engine.ExitConfig, msg: fmt.Sprintf("%s is not synced: %s", rp.Name(), rp.Reason)}
 			}
 			results = append(results, rp.Sync(ctx))
 		}
@@ -79,19 +79,19 @@ func runSync(e *env, o syncOptions) error {
 			return err
 		}
 	}
-	if code := opsync.SyncExitCode(results); code != 0 {
+	if code := engine.SyncExitCode(results); code != 0 {
 		return &exitError{code: code}
 	}
 	return nil
 }
 
 // reportSync tells the operator what sync did in one repository.
-func reportSync(e *env, name string, r opsync.SyncResult) {
+func reportSync(e *env, name string, r engine.SyncResult) {
 	switch {
 	case !r.Sync:
 		ui.Say(e.stderr, fmt.Sprintf("skipped %s: %s", name, r.Reason))
 		return
-	case r.Code == opsync.ExitSyncFailed:
+	case r.Code == engine.ExitSyncFailed:
 		ui.Say(e.stderr, "error: "+ui.EscapeText(r.Error))
 		return
 	}
@@ -103,7 +103,7 @@ func reportSync(e *env, name string, r opsync.SyncResult) {
 		}
 	}
 	switch {
-	case r.Code == opsync.ExitNotPushed:
+	case r.Code == engine.ExitNotPushed:
 		ui.Say(e.stderr, "error: "+ui.EscapeText(r.Error))
 	case len(r.Pushed) > 0:
 		ui.Say(e.stderr, fmt.Sprintf("pushed %s from %s to %s:\n%s", entries(len(r.Pushed)), name, r.Remote, entryLines(r.Pushed)))
@@ -124,7 +124,7 @@ func entries(n int) string {
 }
 
 // entryLines lists entries one per line, the first ten.
-func entryLines(les []opsync.LogEntry) string {
+func entryLines(les []engine.LogEntry) string {
 	const most = 10
 	var lines []string
 	for i, le := range les {

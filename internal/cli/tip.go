@@ -4,7 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/git"
 )
 
@@ -16,7 +16,7 @@ const setupTip = `tip: run "opsync init" to keep this server's app configs in gi
 
 // wantsSetupTip reports whether plan is an `abra server add` for which sync
 // is not set up: no sync: true, or $ABRA_DIR/servers in no git work tree.
-func wantsSetupTip(plan *opsync.Plan) bool {
+func wantsSetupTip(plan *engine.Plan) bool {
 	if plan.Inv.CommandName() != "server add" || plan.Inv.Help() || plan.Config == nil {
 		return false
 	}

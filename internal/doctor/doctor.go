@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/git"
@@ -306,7 +306,7 @@ func (d *doctor) checkRepoState(r *git.Repo) bool {
 
 func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Config) {
 	name := d.show(r.WorkTree)
-	eng := opsync.New(opsync.Options{Dir: d.o.WorkDir, Getenv: d.o.Getenv, GitPath: d.o.GitPath})
+	eng := engine.New(engine.Options{Dir: d.o.WorkDir, Getenv: d.o.Getenv, GitPath: d.o.GitPath})
 	remote, ref, err := eng.Upstream(ctx, r, cfg.Settings)
 	if err != nil {
 		d.add(Check{Name: "remote", Repository: name, Status: Fail, Detail: err.Error(),
@@ -521,13 +521,13 @@ func (d *doctor) checkMergeDriver(ctx context.Context, r *git.Repo) {
 	if err != nil {
 		return
 	}
-	driver := gcfg.Get("merge." + opsync.MergeDriverName + ".driver")
+	driver := gcfg.Get("merge." + engine.MergeDriverName + ".driver")
 	fix := fmt.Sprintf("run `opsync init %s` again: it records the driver by name (your files and history are left as they are)", r.WorkTree)
 	switch {
 	case driver == "":
 		d.add(Check{Name: "env merge", Repository: name, Status: OK,
 			Detail: "opsync's pulls merge env files by key; a `git pull` you type merges them line by line (`opsync init` records the driver for those too)"})
-	case !opsync.RecordedByName(driver):
+	case !engine.RecordedByName(driver):
 		d.add(Check{Name: "env merge", Repository: name, Status: Warn,
 			Detail: "the env merge driver is recorded as `" + driver + "` (by path, as an older opsync did): once opsync moves, " +
 				"a `git pull` you type keeps your side of a conflicting env file without conflict markers, and a teammate's change is lost",

@@ -1,4 +1,4 @@
-package opsync
+package engine
 
 import (
 	"path/filepath"

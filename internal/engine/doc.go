@@ -62,4 +62,4 @@
 // streams the operator log of some repositories, newest first, filtered by
 // a LogQuery. RepoStatus, SyncResult and LogEntry marshal to the JSON the
 // README documents.
-package opsync
+package engine

@@ -1,4 +1,4 @@
-package opsync_test
+package engine_test
 
 import (
 	"context"

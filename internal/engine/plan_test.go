@@ -1,4 +1,4 @@
-package opsync_test
+package engine_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/git"
 )
 
@@ -86,8 +86,8 @@ func (w *planWorld) git(dir string, args ...string) {
 	}
 }
 
-func (w *planWorld) engine() *opsync.Engine {
-	return opsync.New(opsync.Options{
+func (w *planWorld) engine() *engine.Engine {
+	return engine.New(engine.Options{
 		Dir:    w.cwd,
 		Getenv: func(k string) string { return w.env[k] },
 		Stderr: &w.stderr,
@@ -129,7 +129,7 @@ type wantPlan struct {
 	abraArgs string // "" = the command line without opsync's flags
 }
 
-func checkPlan(t *testing.T, w *planWorld, line string, p *opsync.Plan, want wantPlan) {
+func checkPlan(t *testing.T, w *planWorld, line string, p *engine.Plan, want wantPlan) {
 	t.Helper()
 	if p.Active != want.active {
 		t.Errorf("Active = %v (%s), want %v", p.Active, p.Reason, want.active)
@@ -266,7 +266,7 @@ func TestPlan(t *testing.T) {
 func TestPlanCooldown(t *testing.T) {
 	w := newPlanWorld(t, "sync: true\noperator_sync:\n  cooldown: 5m\n")
 	e := w.engine()
-	plan := func(line string) *opsync.Plan {
+	plan := func(line string) *engine.Plan {
 		t.Helper()
 		p, err := e.Plan(strings.Fields(line))
 		if err != nil {
@@ -334,30 +334,30 @@ func TestPlanRefuses(t *testing.T) {
 		code int
 		want string
 	}{
-		{"app deploy ../../etc/passwd", opsync.ExitUsage, "refusing app name ../../etc/passwd"},
-		{"app deploy .hidden", opsync.ExitUsage, `refusing app name .hidden: it starts with "."`},
-		{"app move foo.example.org ../x", opsync.ExitUsage, "refusing server name ../x"},
-		{"app new custom-html -S --server=a/b --domain=x.example.org", opsync.ExitUsage, "refusing server name a/b"},
-		{"app deploy", opsync.ExitUsage, "names no app"},
-		{"app deploy foo.example.org --no-operator-sync=perhaps", opsync.ExitUsage, "takes true or false"},
+		{"app deploy ../../etc/passwd", engine.ExitUsage, "refusing app name ../../etc/passwd"},
+		{"app deploy .hidden", engine.ExitUsage, `refusing app name .hidden: it starts with "."`},
+		{"app move foo.example.org ../x", engine.ExitUsage, "refusing server name ../x"},
+		{"app new custom-html -S --server=a/b --domain=x.example.org", engine.ExitUsage, "refusing server name a/b"},
+		{"app deploy", engine.ExitUsage, "names no app"},
+		{"app deploy foo.example.org --no-operator-sync=perhaps", engine.ExitUsage, "takes true or false"},
 	}
 	for _, tt := range tests {
 		_, err := w.engine().Plan(strings.Fields(tt.line))
-		var oe *opsync.Error
+		var oe *engine.Error
 		if !errors.As(err, &oe) || oe.Code != tt.code || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Plan(%s) = %v, want an *opsync.Error %d containing %q", tt.line, err, tt.code, tt.want)
+			t.Errorf("Plan(%s) = %v, want an *engine.Error %d containing %q", tt.line, err, tt.code, tt.want)
 		}
 	}
 	w.env["OPSYNC"] = "sometimes"
 	_, err := w.engine().Plan([]string{"app", "ps", "foo.example.org"})
-	var oe *opsync.Error
-	if !errors.As(err, &oe) || oe.Code != opsync.ExitConfig {
+	var oe *engine.Error
+	if !errors.As(err, &oe) || oe.Code != engine.ExitConfig {
 		t.Errorf("Plan with OPSYNC=sometimes = %v, want ExitConfig", err)
 	}
 	delete(w.env, "OPSYNC")
 	writeFile(t, filepath.Join(w.abraDir, "abra.yml"), "sync: true\noperator_sync:\n  colldown: 1m\n")
 	_, err = w.engine().Plan([]string{"app", "ps", "foo.example.org"})
-	if !errors.As(err, &oe) || oe.Code != opsync.ExitConfig || !strings.Contains(err.Error(), "line 3") {
+	if !errors.As(err, &oe) || oe.Code != engine.ExitConfig || !strings.Contains(err.Error(), "line 3") {
 		t.Errorf("Plan with a bad abra.yml = %v, want ExitConfig naming line 3", err)
 	}
 	// A broken config does not stop a command opsync leaves alone.

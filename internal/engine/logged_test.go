@@ -1,18 +1,18 @@
-package opsync_test
+package engine_test
 
 import (
 	"encoding/json"
 	"testing"
 	"time"
 
-	"coopcloud.tech/opsync"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/oplog"
 )
 
 // The entries After reports are what notifications will send: every key,
 // the entry's and where it went, in one JSON object.
 func TestLoggedJSONKeepsEveryKey(t *testing.T) {
-	l := opsync.Logged{
+	l := engine.Logged{
 		Entry:  oplog.Entry{Line: "abra app deploy foo", Command: "app deploy", App: "foo", Server: "s1", Duration: 1500 * time.Millisecond},
 		Repo:   "/home/a/.abra/servers",
 		Commit: "0123456789abcdef0123456789abcdef01234567",
