@@ -6,8 +6,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"coopcloud.tech/opsync/internal/engine"
 )
 
 func newCommitCmd(e *env) *cobra.Command {
@@ -33,8 +31,7 @@ when the app is unknown or its file is the same as in the log.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
-			eng := engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv,
-				MergeDriver: mergeDriverCommand(), ShareSSH: true})
+			eng := e.engine(true)
 			defer eng.Close()
 			out, err := eng.CommitEdit(ctx, args[0], reason)
 			if err != nil {

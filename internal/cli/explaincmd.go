@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync/internal/engine"
+	"coopcloud.tech/opsync"
 )
 
 // explanation is explain's JSON; the keys are part of opsync's interface.
@@ -59,25 +59,25 @@ makes explain fail with the same error.`,
 				args = args[1:]
 			}
 			args = dropProgramName(args)
-			eng := engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
-			plan, err := eng.Plan(args)
+			eng := opsync.New(opsync.Options{Version: Version(), Getenv: e.getenv, Reporter: e.reporter()})
+			plan, err := eng.PlanArgs(args)
 			if err != nil {
 				return err
 			}
 			x := explanation{
-				Command:  plan.Inv.CommandName(),
+				Command:  plan.CommandName(),
 				App:      plan.App(),
 				Server:   plan.Server(),
-				Modifies: plan.Modifies,
-				Pull:     plan.Pull(),
-				Commit:   plan.Commit(),
-				Push:     plan.Push(),
+				Modifies: plan.Modifies(),
+				Pull:     plan.Pulls(),
+				Commit:   plan.Commits(),
+				Push:     plan.Pushes(),
 				Paths:    plan.Paths(),
-				Message:  plan.Line,
-				AbraArgs: plan.Inv.RedactedArgs(),
+				Message:  plan.Line(),
+				AbraArgs: plan.RedactedAbraArgs(),
 			}
 			if showSecrets {
-				x.AbraArgs = plan.AbraArgs
+				x.AbraArgs = plan.AbraArgs()
 			}
 			if x.AbraArgs == nil {
 				x.AbraArgs = []string{}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/config"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/setup"
 	"coopcloud.tech/opsync/internal/ui"
 )

@@ -32,7 +32,7 @@ break" removes one whose holder is gone, naming it by its id.`,
 }
 
 func leaseEngine(e *env) *engine.Engine {
-	return engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+	return engine.New(e.engineOptions())
 }
 
 // leaseListJSON is one repository in `lease ls --json`.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/config"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/ui"
 )
@@ -92,7 +92,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 	if err != nil {
 		return err
 	}
-	eng := e.engine()
+	eng := e.engine(false)
 	var rs []*engine.Repository
 	if o.repo != "" {
 		if rs, err = repos(eng, o.repo); err != nil {

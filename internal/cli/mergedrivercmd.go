@@ -1,22 +1,15 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync/internal/envmerge"
-	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync"
 	"coopcloud.tech/opsync/internal/ui"
 )
-
-// maxEnvMergeSize: larger files (or binary ones) are not env files as abra
-// writes them; git's own line merge handles them.
-const maxEnvMergeSize = 4 << 20
 
 func newMergeDriverCmd(e *env) *cobra.Command {
 	return &cobra.Command{
@@ -54,74 +47,13 @@ repository for pulls typed by hand.`,
 	}
 }
 
-// mergeDriver merges the files and returns the exit status for git.
+// mergeDriver merges the files for git and returns the exit status for
+// it: 0 when clean, 1 when conflict markers were written.
 func mergeDriver(ctx context.Context, e *env, basePath, oursPath, theirsPath, name string) (int, error) {
-	var data [3][]byte
-	for i, p := range []string{basePath, oursPath, theirsPath} {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return 0, err
-		}
-		data[i] = b
-	}
-	for _, b := range data {
-		if len(b) > maxEnvMergeSize || bytes.IndexByte(b, 0) >= 0 {
-			return lineMerge(ctx, basePath, oursPath, theirsPath)
-		}
-	}
-	merged, conflicts := envmerge.Merge(data[0], data[1], data[2])
-	if len(conflicts) > 0 {
-		// Never worse than git: where git's own line merge is clean, take it.
-		if out, ok := gitMergeClean(ctx, basePath, oursPath, theirsPath); ok {
-			merged, conflicts = out, nil
-		}
-	}
-	fi, err := os.Stat(oursPath)
-	if err != nil {
+	conflicts, err := opsync.MergeDriver(ctx, basePath, oursPath, theirsPath)
+	if err != nil || len(conflicts) == 0 {
 		return 0, err
 	}
-	if err := os.WriteFile(oursPath, merged, fi.Mode().Perm()); err != nil {
-		return 0, err
-	}
-	if len(conflicts) == 0 {
-		return 0, nil
-	}
-	// Names only: values may be secrets.
-	var what []string
-	for _, c := range conflicts {
-		switch {
-		case c.Key == "" && len(c.Names) > 0:
-			what = append(what, "the lines of "+strings.Join(c.Names, ", "))
-		case c.Key == "":
-			what = append(what, "lines that are not KEY=VALUE")
-		default:
-			what = append(what, c.Key)
-		}
-	}
-	ui.Say(e.stderr, fmt.Sprintf("merge-driver: %s: both sides changed %s differently; marked with conflict markers", name, strings.Join(what, ", ")))
+	ui.Say(e.stderr, fmt.Sprintf("merge-driver: %s: both sides changed %s differently; marked with conflict markers", name, strings.Join(conflicts, ", ")))
 	return 1, nil
-}
-
-// gitMergeClean is git's own merge of the three files, printed: ok when it
-// is clean.
-func gitMergeClean(ctx context.Context, base, ours, theirs string) ([]byte, bool) {
-	c := &git.Client{}
-	out, err := c.Run(ctx, "merge-file", "-p", "--", ours, base, theirs)
-	if err != nil {
-		return nil, false
-	}
-	return []byte(out), true
-}
-
-// lineMerge is git's own merge of the three files, into ours.
-func lineMerge(ctx context.Context, base, ours, theirs string) (int, error) {
-	c := &git.Client{}
-	_, err := c.Run(ctx, "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", "--", ours, base, theirs)
-	if err == nil {
-		return 0, nil
-	}
-	if code := git.ExitCode(err); code > 0 {
-		return 1, nil // that many conflicts, marked
-	}
-	return 0, err
 }

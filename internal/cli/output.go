@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"coopcloud.tech/opsync"
 	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/ui"
 )
@@ -16,8 +17,33 @@ import (
 
 // engine is the engine the operator commands use: sync pulls with the same
 // env-aware merge driver as the wrapper's pulls.
-func (e *env) engine() *engine.Engine {
-	return engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, MergeDriver: mergeDriverCommand()})
+// shareSSH lets its git processes share one ssh connection (the caller
+// must Close the engine).
+func (e *env) engine(shareSSH bool) *engine.Engine {
+	o := e.engineOptions()
+	o.MergeDriver, o.ShareSSH = mergeDriverCommand(), shareSSH
+	return engine.New(o)
+}
+
+// engineOptions are what every engine the CLI makes is given: the
+// environment, and the CLI's rendering of what the engine reports.
+func (e *env) engineOptions() engine.Options {
+	return engine.Options{Version: Version(), Getenv: e.getenv, Report: func(ev engine.Event) { sayEvent(e.stderr, ev.Kind, ev.Message) }}
+}
+
+// reporter renders what the embedding contract reports as sayEvent does.
+func (e *env) reporter() opsync.Reporter {
+	return opsync.ReporterFunc(func(ev opsync.Event) { sayEvent(e.stderr, string(ev.Kind), ev.Message) })
+}
+
+// sayEvent prints one thing the engine reports as an opsync line on stderr:
+// "opsync: warning: …" for a warning, "opsync: …" for most.
+func sayEvent(w io.Writer, kind, msg string) {
+	switch kind {
+	case engine.EventWarning, engine.EventError, engine.EventNote:
+		msg = kind + ": " + msg
+	}
+	ui.Say(w, msg)
 }
 
 // addColorFlag adds --color to a command that prints for people.

@@ -13,8 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"coopcloud.tech/opsync/internal/engine"
+	"coopcloud.tech/opsync"
 	"coopcloud.tech/opsync/internal/abra"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/ui"
 )
 
@@ -74,21 +75,23 @@ anywhere before a "--" that belongs to abra:
 }
 
 // wrap runs abra with operator sync around it and returns the exit status.
+// It uses opsync's embedding contract (the root package) exactly as abra
+// would: plan, Before, the command, After.
 func wrap(e *env, args []string) (code int) {
-	eng := engine.New(engine.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv,
-		MergeDriver: mergeDriverCommand(), ShareSSH: true})
+	eng := opsync.New(opsync.Options{Version: Version(), Getenv: e.getenv,
+		Reporter: e.reporter(), MergeDriver: mergeDriverCommand(), ShareSSH: true})
 	defer eng.Close()
-	var plan *engine.Plan
+	var plan *opsync.Plan
 	defer recoverBug(e, &code, func() { plan.Abandon(context.Background()) })
-	plan, err := eng.Plan(args)
+	plan, err := eng.PlanArgs(args)
 	if err != nil {
 		return fail(e, err)
 	}
-	abraPath, err := findAbra(e, plan)
+	abraPath, err := findAbra(e, plan.AbraBin())
 	if err != nil {
 		return fail(e, err)
 	}
-	env := append(os.Environ(), plan.Env...)
+	env := append(os.Environ(), plan.Env()...)
 	env = append(env, abra.DepthEnv(e.getenv))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	if err := plan.Before(ctx); err != nil {
@@ -96,11 +99,11 @@ func wrap(e *env, args []string) (code int) {
 		return fail(e, err)
 	}
 	stop()
-	if !plan.Active && wantsSetupTip(plan) {
+	if !plan.Active() && plan.SuggestsSetup() {
 		// abra runs as a child, so that the tip can follow it.
-		exit, err := abra.Run(abraPath, plan.AbraArgs, env)
+		exit, err := abra.Run(abraPath, plan.AbraArgs(), env)
 		if se := (*abra.StartError)(nil); errors.As(err, &se) {
-			return fail(e, &engine.Error{Code: engine.ExitNoAbra, Err: se})
+			return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: se})
 		}
 		if err != nil {
 			ui.Say(e.stderr, "error: "+err.Error())
@@ -109,24 +112,24 @@ func wrap(e *env, args []string) (code int) {
 		}
 		return exit
 	}
-	if !plan.Active || !plan.Modifies {
+	if !plan.Active() || !plan.Modifies() {
 		// Nothing to do after abra (After only logs modifying commands):
 		// become abra, which saves keeping a process around it and makes
 		// a read-only command cost what abra alone costs, plus Before.
 		eng.Close() // deferred calls do not run across exec
-		err := abra.Exec(abraPath, plan.AbraArgs, env)
-		return fail(e, &engine.Error{Code: engine.ExitNoAbra, Err: err})
+		err := abra.Exec(abraPath, plan.AbraArgs(), env)
+		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: err})
 	}
-	plan.WriteIntents()
+	plan.Starting()
 	start := time.Now()
-	exit, err := abra.RunStarted(abraPath, plan.AbraArgs, env, plan.AbraStarted)
+	exit, err := abra.RunStarted(abraPath, plan.AbraArgs(), env, plan.Started)
 	took := time.Since(start)
 	if se := (*abra.StartError)(nil); errors.As(err, &se) {
 		// Nothing ran: no entry, and the leases go.
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		plan.NotRun(ctx)
-		return fail(e, &engine.Error{Code: engine.ExitNoAbra, Err: fmt.Errorf("%w\nNothing ran, so nothing was logged", se)})
+		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: fmt.Errorf("%w\nNothing ran, so nothing was logged", se)})
 	}
 	if err != nil {
 		ui.Say(e.stderr, "error: "+err.Error())
@@ -145,14 +148,10 @@ func dropProgramName(args []string) []string {
 	return args
 }
 
-// findAbra finds the real abra for a plan.
-func findAbra(e *env, plan *engine.Plan) (string, error) {
+// findAbra finds the real abra; configured is abra.yml's abra_bin.
+func findAbra(e *env, configured string) (string, error) {
 	if err := abra.CheckDepth(e.getenv); err != nil {
 		return "", &engine.Error{Code: engine.ExitNoAbra, Err: err}
-	}
-	configured := ""
-	if plan.Config != nil {
-		configured = plan.Config.Settings.AbraBin
 	}
 	self, _ := os.Executable()
 	p, err := abra.FindReal(e.getenv, configured, self)
@@ -163,15 +162,20 @@ func findAbra(e *env, plan *engine.Plan) (string, error) {
 }
 
 // fail prints an error the wrapper stops on and returns its exit status:
-// the one an *engine.Error carries, else ExitInternal.
+// the one an *opsync.Error or *engine.Error carries, else ExitInternal.
 func fail(e *env, err error) int { return report(e, err, engine.ExitInternal) }
 
 // report prints an error as opsync's and returns the status to exit with:
-// the one an *engine.Error carries, else def.
+// the one an *opsync.Error (the wrapper's) or *engine.Error (the operator
+// commands') carries, else def.
 func report(e *env, err error, def int) int {
 	var oe *engine.Error
-	if errors.As(err, &oe) {
+	var pe *opsync.Error
+	switch {
+	case errors.As(err, &oe):
 		def = oe.Code
+	case errors.As(err, &pe):
+		def = pe.Code
 	}
 	ui.Say(e.stderr, "error: "+err.Error())
 	return def

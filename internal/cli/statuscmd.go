@@ -60,7 +60,7 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	eng := e.engine()
+	eng := e.engine(false)
 	rs, err := repos(eng, o.repo)
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ repository could not be synced at all; 78 when nothing is set up for sync.
 func runSync(e *env, o syncOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	eng := e.engine()
+	eng := e.engine(false)
 	var results []engine.SyncResult
 	if o.repo == "" {
 		var err error

@@ -28,7 +28,7 @@ func TestAbandonReleasesLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := p.Before(context.Background()); err != nil {
-		t.Fatalf("Before: %v\n%s", err, w.stderr.String())
+		t.Fatalf("Before: %v\n%s", err, w.said())
 	}
 	if refs := leaseRefs(); !strings.Contains(refs, "foo.example.org") {
 		t.Fatalf("no lease on the remote after Before: %q", refs)

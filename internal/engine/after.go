@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -19,35 +18,9 @@ import (
 	"coopcloud.tech/opsync/oplog"
 )
 
-// Logged is one log entry After made.
-type Logged struct {
-	oplog.Entry
-	Repo   string `json:"repo"`   // work tree
-	Commit string `json:"commit"` // commit id, "" when it could not be committed
-	Pushed bool   `json:"pushed"`
-	Remote string `json:"remote,omitempty"` // remote/branch it was pushed to
-}
-
-// MarshalJSON writes the entry's keys (oplog.Entry's) and the repository,
-// commit, pushed and remote keys in one object. (Without it the embedded
-// Entry's MarshalJSON would be promoted and the last four lost.)
-func (l Logged) MarshalJSON() ([]byte, error) {
-	entry, err := json.Marshal(l.Entry)
-	if err != nil {
-		return nil, err
-	}
-	where, err := json.Marshal(struct {
-		Repo   string `json:"repo"`
-		Commit string `json:"commit"`
-		Pushed bool   `json:"pushed"`
-		Remote string `json:"remote,omitempty"`
-	}{l.Repo, l.Commit, l.Pushed, l.Remote})
-	if err != nil {
-		return nil, err
-	}
-	// Both are JSON objects: join {entry…} and {where…} into one.
-	return append(append(entry[:len(entry)-1:len(entry)-1], ','), where[1:]...), nil
-}
+// Logged is one log entry After made (the oplog package defines it for
+// embedders).
+type Logged = oplog.Logged
 
 // Outcome is what After did.
 type Outcome struct {
@@ -110,13 +83,13 @@ func (p *Plan) After(ctx context.Context, abraExit int, took time.Duration) *Out
 		}
 	}
 	if len(p.Targets) == 0 {
-		p.e.say("warning: nothing to log for `%s`: no env file of it is in a git repository", p.Line)
+		p.e.warn("nothing to log for `%s`: no env file of it is in a git repository", p.Line)
 		return out
 	}
 	repos := p.sortedRepos(p.targetsRepo)
 	for _, r := range repos {
 		if err := r.lock(ctx, p.Line); err != nil {
-			p.e.say("error: the log entry for `%s` was not committed: %v", p.Line, err)
+			p.e.sayError("the log entry for `%s` was not committed: %v", p.Line, err)
 			out.NotLogged = true
 			p.unlockAll(repos)
 			return out
@@ -153,7 +126,7 @@ func (p *Plan) findCreated() {
 			continue
 		}
 		if err := p.addTarget(nil, a, "", ""); err != nil {
-			p.e.say("warning: %v", err)
+			p.e.warn("%v", err)
 		}
 	}
 	if len(p.Targets) == 0 && p.Inv.Server != "" {
@@ -170,7 +143,7 @@ func (p *Plan) findCreated() {
 // whether at least one was committed.
 func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took time.Duration, out *Outcome) bool {
 	if err := r.stateProblem(); err != nil {
-		p.e.say("error: the log entry for `%s` was not committed: %v", p.Line, err)
+		p.e.sayError("the log entry for `%s` was not committed: %v", p.Line, err)
 		out.NotLogged = true
 		return false
 	}
@@ -203,13 +176,13 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 		if p.edits {
 			notes, changed := t.editNotes()
 			if !changed {
-				p.e.say("%s is unchanged: nothing to log", p.e.display(t.Paths[0]))
+				p.e.event(EventUnchanged, "%s is unchanged: nothing to log", p.e.display(t.Paths[0]))
 				continue
 			}
 			entry.Notes = notes
 		}
 		if err := r.c.CommitOnly(ctx, oplog.Format(entry), paths, fresh); err != nil {
-			p.e.say("error: the log entry for `%s` could not be committed in %s:\n%s\n%s", p.Line, r.name(), err, commitAdvice(err, t))
+			p.e.sayError("the log entry for `%s` could not be committed in %s:\n%s\n%s", p.Line, r.name(), err, commitAdvice(err, t))
 			out.NotLogged = true
 			out.Entries = append(out.Entries, Logged{Entry: entry, Repo: r.r.WorkTree})
 			continue
@@ -225,7 +198,7 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 	if res := <-status; res.err == nil {
 		p.warnOtherChanges(r, res.st, ours)
 	} else {
-		p.e.say("warning: cannot list the other changes in %s: %v", r.name(), res.err)
+		p.e.warn("cannot list the other changes in %s: %v", r.name(), res.err)
 	}
 	return committed
 }
@@ -243,7 +216,7 @@ func (p *Plan) keepServerDirs(t *Target) []string {
 		}
 		created, err := servers.WritePlaceholder(filepath.Join(t.repo.r.WorkTree, filepath.FromSlash(dir)))
 		if err != nil {
-			p.e.say("warning: cannot keep the server directory %s in the log: %v", dir, err)
+			p.e.warn("cannot keep the server directory %s in the log: %v", dir, err)
 			continue
 		}
 		if created && !slices.Contains(out, servers.PlaceholderRel(dir)) {
@@ -337,7 +310,7 @@ func (p *Plan) warnOtherChanges(r *repo, st *git.Status, ours []string) {
 		return
 	}
 	if err := state.Update(dir, func(s *state.State) { s.OtherChanges = fingerprint }); err != nil {
-		p.e.say("warning: cannot record opsync's state in %s: %v", dir, err)
+		p.e.warn("cannot record opsync's state in %s: %v", dir, err)
 	}
 	if len(lines) == 0 {
 		return
@@ -348,7 +321,7 @@ func (p *Plan) warnOtherChanges(r *repo, st *git.Status, ours []string) {
 		more = fmt.Sprintf("\n… and %d more (git -C %s status)", len(lines)-most, r.r.WorkTree)
 		lines = lines[:most]
 	}
-	p.e.say("warning: other files in %s have changes that are not in the log (commit them yourself if they belong there, "+
+	p.e.warn("other files in %s have changes that are not in the log (commit them yourself if they belong there, "+
 		"or list them in .gitignore; this is said again only when the list changes):\n%s%s",
 		r.name(), strings.Join(lines, "\n"), more)
 }
@@ -372,7 +345,7 @@ func (p *Plan) push(ctx context.Context, r *repo, out *Outcome) {
 		if advice := r.remoteAdvice(err); advice != "" {
 			why = advice + "\n"
 		}
-		p.e.say("warning: the log entry for `%s` is committed in %s (%s) but NOT pushed:\n%s\n%s"+
+		p.e.warn("the log entry for `%s` is committed in %s (%s) but NOT pushed:\n%s\n%s"+
 			"Nothing is lost: the entry stays in the local repository, which is clean. "+
 			"When the problem is fixed, run `opsync sync` to push it.",
 			p.Line, r.name(), ids, indentErr(err), why)
@@ -386,7 +359,7 @@ func (p *Plan) push(ctx context.Context, r *repo, out *Outcome) {
 			out.Entries[i].Remote = r.target()
 		}
 	}
-	p.e.say("logged %s in %s and pushed to %s", p.commitsIn(r, out), r.name(), r.target())
+	p.e.event(EventLogged, "logged %s in %s and pushed to %s", p.commitsIn(r, out), r.name(), r.target())
 }
 
 // reportLocal tells the operator the entry is only local, and why.
@@ -395,14 +368,14 @@ func (p *Plan) reportLocal(r *repo, out *Outcome) {
 	remote, _, err := r.upstream(context.Background())
 	switch {
 	case p.Flags.NoSync:
-		p.e.say("logged %s in %s; not pushed (--no-operator-sync); `opsync sync` pushes it", ids, r.name())
+		p.e.event(EventLogged, "logged %s in %s; not pushed (--no-operator-sync); `opsync sync` pushes it", ids, r.name())
 	case p.Inv.Offline():
-		p.e.say("logged %s in %s; not pushed (--offline); `opsync sync` pushes it", ids, r.name())
+		p.e.event(EventLogged, "logged %s in %s; not pushed (--offline); `opsync sync` pushes it", ids, r.name())
 	case err != nil:
 		out.NotPushed = true
-		p.e.say("warning: logged %s in %s but NOT pushed: %v", ids, r.name(), err)
+		p.e.warn("logged %s in %s but NOT pushed: %v", ids, r.name(), err)
 	case remote == "":
-		p.e.say("logged %s in %s (no remote: the log is kept locally)", ids, r.name())
+		p.e.event(EventLogged, "logged %s in %s (no remote: the log is kept locally)", ids, r.name())
 	}
 }
 

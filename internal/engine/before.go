@@ -26,7 +26,7 @@ import (
 // The lease is renewed while abra runs and released by After.
 func (p *Plan) Before(ctx context.Context) (err error) {
 	for _, w := range p.warnings {
-		p.e.say("warning: %s", w)
+		p.e.warn("%s", w)
 	}
 	if !p.Active {
 		return nil
@@ -217,7 +217,7 @@ func (p *Plan) beforeFailed(r *repo, err error) error {
 		if detail := firstLine(git.StderrOf(err)); detail != "" {
 			first = detail
 		}
-		p.e.say("warning: could not pull %s (%s); abra runs with the local files, which may be stale. "+
+		p.e.warn("could not pull %s (%s); abra runs with the local files, which may be stale. "+
 			"`opsync status` shows the state, `opsync sync` retries", r.name(), first)
 		return nil
 	}

@@ -3,8 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -34,9 +34,11 @@ const (
 // Options configure an Engine. The zero value works: it uses the process's
 // working directory, environment and stderr.
 type Options struct {
-	Dir      string              // where abra.yml is looked for; "" = working directory
-	Getenv   func(string) string // nil = os.Getenv
-	Stderr   io.Writer           // where opsync speaks; nil = os.Stderr
+	Dir    string              // where abra.yml is looked for; "" = working directory
+	Getenv func(string) string // nil = os.Getenv
+	// Report receives what the engine tells the operator (pulled, logged,
+	// waiting for a lock, warnings…); nil = nothing is told.
+	Report   func(Event)
 	Now      func() time.Time    // nil = time.Now
 	Version  string              // opsync's version, for the Opsync-Version trailer
 	Host     string              // host name for Opsync-Operator; "" = os.Hostname
@@ -64,8 +66,8 @@ func New(o Options) *Engine {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	if o.Stderr == nil {
-		o.Stderr = os.Stderr
+	if o.Report == nil {
+		o.Report = func(Event) {}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -254,12 +256,28 @@ func (p *Plan) inactive(reason string) *Plan {
 // Plan reads an abra command line and decides what to do around it. It runs
 // neither git nor abra; it reads abra.yml, lists server directories and
 // reads small files in git directories.
-func (e *Engine) Plan(args []string) (*Plan, error) {
+func (e *Engine) Plan(args []string) (*Plan, error) { return e.plan(args, e.o.Getenv) }
+
+// PlanIn is Plan for a command whose abra directory abra has already
+// resolved ("" = find it as abra does).
+func (e *Engine) PlanIn(args []string, abraDir string) (*Plan, error) {
+	if abraDir == "" {
+		return e.plan(args, e.o.Getenv)
+	}
+	return e.plan(args, func(k string) string {
+		if k == "ABRA_DIR" {
+			return abraDir
+		}
+		return e.o.Getenv(k)
+	})
+}
+
+func (e *Engine) plan(args []string, getenv func(string) string) (*Plan, error) {
 	rest, flags, err := abra.StripSyncFlags(args)
 	if err != nil {
 		return nil, &Error{Code: ExitUsage, Err: err}
 	}
-	envFlags, err := abra.SyncFlagsFromEnv(e.o.Getenv)
+	envFlags, err := abra.SyncFlagsFromEnv(getenv)
 	if err != nil {
 		return nil, &Error{Code: ExitConfig, Err: err}
 	}
@@ -273,7 +291,7 @@ func (e *Engine) Plan(args []string) (*Plan, error) {
 	if !inv.IsApp() || len(inv.Path) < 2 || inv.Help() || flags.NoLog {
 		// Nothing to sync; the config is read only for abra_bin, and a
 		// broken one must not stop abra.
-		p.Config, _ = config.Load(e.o.Dir, e.o.Getenv)
+		p.Config, _ = config.Load(e.o.Dir, getenv)
 	}
 	switch {
 	case inv.CommandName() == "server add" && !inv.Help() && !flags.NoLog && p.Config != nil && p.Config.Sync:
@@ -285,7 +303,7 @@ func (e *Engine) Plan(args []string) (*Plan, error) {
 	case flags.NoLog:
 		return p.inactive("--no-operator-log (or OPSYNC=nolog) was given"), nil
 	}
-	cfg, err := config.Load(e.o.Dir, e.o.Getenv)
+	cfg, err := config.Load(e.o.Dir, getenv)
 	if err != nil {
 		return nil, &Error{Code: ExitConfig, Err: fmt.Errorf("%w\nFix the file, or prefix the command with OPSYNC=nolog to run abra without opsync this once.", err)}
 	}
@@ -564,10 +582,23 @@ func (p *Plan) sortedRepos(filter func(*repo) bool) []*repo {
 	return out
 }
 
-// say prints one opsync message on stderr.
-func (e *Engine) say(format string, args ...any) {
-	ui.Say(e.o.Stderr, fmt.Sprintf(format, args...))
-}
-
 // display shortens a path under the home directory to ~/….
 func (e *Engine) display(path string) string { return ui.HomePath(path, e.o.Getenv("HOME")) }
+
+// SuggestsSetup reports whether the plan is an `abra server add` for which
+// sync is not set up: no sync: true, or $ABRA_DIR/servers in no git work
+// tree.
+func (p *Plan) SuggestsSetup() bool {
+	if p.Inv.CommandName() != "server add" || p.Inv.Help() || p.Config == nil {
+		return false
+	}
+	if !p.Config.Sync {
+		return true
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Join(p.Config.AbraDir, "servers"))
+	if err != nil {
+		return true
+	}
+	_, err = git.FindRepo(dir)
+	return errors.Is(err, git.ErrNotRepo)
+}

@@ -114,7 +114,7 @@ func (p *Plan) WriteIntents() {
 			}
 		}
 		if err := writeIntent(r.intentPath(id), in); err != nil {
-			p.e.say("warning: cannot write down the command before abra runs (%v); if opsync is killed while abra runs, "+
+			p.e.warn("cannot write down the command before abra runs (%v); if opsync is killed while abra runs, "+
 				"its log entry is not made", err)
 			continue
 		}
@@ -231,7 +231,7 @@ func (r *repo) recoverIntents(ctx context.Context, push bool) []string {
 		remote, ref, err := r.upstream(ctx)
 		if err == nil && remote != "" {
 			if err := r.pushWithRetry(ctx, remote, ref); err != nil {
-				r.e.say("warning: the entry of an interrupted command is committed in %s but not pushed: %s; `opsync sync` pushes it",
+				r.e.warn("the entry of an interrupted command is committed in %s but not pushed: %s; `opsync sync` pushes it",
 					r.name(), firstLine(err.Error()))
 			} else {
 				r.recordPush(r.e.o.Now())
@@ -280,7 +280,7 @@ func (r *repo) commitInterrupted(ctx context.Context, f intentFile) (string, boo
 		return fmt.Sprintf("`%s` was already logged; removed what opsync had written down for it", in.Line), false
 	}
 	id, _ := r.r.HeadCommit()
-	r.e.say("logged %s in %s for `%s`, which ran while its opsync (pid %d) was stopped: exit unknown (Opsync-Exit: unknown)",
+	r.e.event(EventLogged, "logged %s in %s for `%s`, which ran while its opsync (pid %d) was stopped: exit unknown (Opsync-Exit: unknown)",
 		shortID(id), r.name(), in.Line, in.PID)
 	return fmt.Sprintf("`%s` (opsync pid %d stopped while abra ran): logged as %s, exit unknown", in.Line, in.PID, shortID(id)), made
 }
@@ -320,11 +320,11 @@ func (r *repo) releaseIntentLeases(ctx context.Context, in *intent) {
 		var wrong *lease.WrongIDError
 		switch {
 		case err == nil:
-			r.e.say("released the lease on %s the interrupted `%s` held", l.App, in.Line)
+			r.e.event(EventLeaseReleased, "released the lease on %s the interrupted `%s` held", l.App, in.Line)
 		case errors.Is(err, lease.ErrNoLease), errors.As(err, &wrong):
 			// gone already, or someone else's now
 		default:
-			r.e.say("warning: could not release the lease on %s the interrupted `%s` held: %s", l.App, in.Line, firstLine(err.Error()))
+			r.e.warn("could not release the lease on %s the interrupted `%s` held: %s", l.App, in.Line, firstLine(err.Error()))
 		}
 	}
 }

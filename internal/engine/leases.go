@@ -49,7 +49,7 @@ func (p *Plan) warnNoLease() {
 	if p.Inv.Offline() {
 		why = "--offline"
 	}
-	p.e.say("warning: no lease taken on %s (%s): teammates are not told that you are changing it", p.App(), why)
+	p.e.warn("no lease taken on %s (%s): teammates are not told that you are changing it", p.App(), why)
 }
 
 // takeLeases takes a lease on every app the command logs, on its
@@ -85,7 +85,7 @@ func (p *Plan) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
 		return nil, refuse(ExitSyncFailed, "cannot take a lease on %s, so abra was not run: %v\nTo run it without a lease, add --no-lease.", t.App, err)
 	}
 	if rm == nil {
-		p.e.say("warning: no lease taken on %s: %s has no remote to keep it on", t.App, r.name())
+		p.e.warn("no lease taken on %s: %s has no remote to keep it on", t.App, r.name())
 		return nil, nil
 	}
 	if err := lease.CheckName(t.Server, t.App); err != nil {
@@ -99,12 +99,12 @@ func (p *Plan) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
 		Wait: p.leaseWait(),
 		OnWait: func(holder lease.Lease, left time.Duration) {
 			holder = holder.Escaped()
-			p.e.say("waiting for the lease on %s: %s is running `%s` since %s; waiting up to %s more",
+			p.e.event(EventWaitingForLease, "waiting for the lease on %s: %s is running `%s` since %s; waiting up to %s more",
 				t.App, holder.Holder(), holder.Command, lease.Clock(holder.Started, now()), left.Round(time.Second))
 		},
 		OnTakeover: func(old lease.Lease) {
 			old = old.Escaped()
-			p.e.say("the lease of %s on %s (id %s, `%s` since %s) expired at %s, so its opsync has probably stopped; taking it over",
+			p.e.event(EventLeaseTakenOver, "the lease of %s on %s (id %s, `%s` since %s) expired at %s, so its opsync has probably stopped; taking it over",
 				old.Holder(), t.App, old.ID, old.Command, lease.Clock(old.Started, now()), lease.Clock(old.Expires, now()))
 		},
 	})
@@ -148,12 +148,12 @@ func (p *Plan) startHeartbeats() {
 		warned := false
 		l.stop = l.held.Heartbeat(every, func(err error) {
 			if errors.Is(err, lease.ErrLost) {
-				p.e.say("warning: your lease on %s was broken or taken over while abra ran; someone else may be changing it too (`opsync lease ls`)", app)
+				p.e.warn("your lease on %s was broken or taken over while abra ran; someone else may be changing it too (`opsync lease ls`)", app)
 				return
 			}
 			if !warned {
 				warned = true
-				p.e.say("warning: could not renew the lease on %s (it expires at %s): %v", app,
+				p.e.warn("could not renew the lease on %s (it expires at %s): %v", app,
 					lease.Clock(l.held.Lease.Expires, p.e.o.Now()), firstLine(err.Error()))
 			}
 		})
@@ -180,9 +180,9 @@ func (p *Plan) releaseLeases(ctx context.Context) {
 		err := l.held.Release(ctx)
 		switch {
 		case errors.Is(err, lease.ErrLost):
-			p.e.say("warning: your lease on %s had been broken or taken over; the current one is left alone", l.held.Lease.App)
+			p.e.warn("your lease on %s had been broken or taken over; the current one is left alone", l.held.Lease.App)
 		case err != nil:
-			p.e.say("warning: could not release the lease on %s (it expires by itself at %s): %s", l.held.Lease.App,
+			p.e.warn("could not release the lease on %s (it expires by itself at %s): %s", l.held.Lease.App,
 				lease.Clock(l.held.Lease.Expires, p.e.o.Now()), firstLine(git.StderrOf(err)+"\n"+err.Error()))
 		}
 	}

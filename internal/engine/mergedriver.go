@@ -71,7 +71,7 @@ func (r *repo) mergeConfig(ctx context.Context) []string {
 	path := filepath.Join(r.r.OpsyncDir(), "attributes")
 	theirs, err := r.r.AttributesFile(ctx, r.c, r.e.o.Getenv)
 	if err != nil {
-		r.e.say("warning: cannot read your git configuration for core.attributesFile (%v); env files merge line by line this time", err)
+		r.e.warn("cannot read your git configuration for core.attributesFile (%v); env files merge line by line this time", err)
 		return nil
 	}
 	var b bytes.Buffer
@@ -87,13 +87,13 @@ func (r *repo) mergeConfig(ctx context.Context) []string {
 				b.WriteByte('\n')
 			}
 		case !errors.Is(err, os.ErrNotExist):
-			r.e.say("warning: cannot read your git attributes file %s (%v); env files merge line by line this time", theirs, err)
+			r.e.warn("cannot read your git attributes file %s (%v); env files merge line by line this time", theirs, err)
 			return nil
 		}
 	}
 	if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, b.Bytes()) {
 		if err := fileutil.WriteAtomic(path, b.Bytes(), 0o644); err != nil {
-			r.e.say("warning: cannot write %s (%v); env files merge line by line this time", path, err)
+			r.e.warn("cannot write %s (%v); env files merge line by line this time", path, err)
 			return nil
 		}
 	}

@@ -117,12 +117,12 @@ func (r *repo) settleMergedVersions(ctx context.Context, before string) []string
 		err = r.c.AmendMerge(ctx, msg)
 	}
 	if err != nil {
-		r.e.say("warning: the merge in %s kept a version line the later log entry had changed, and correcting it failed (%v); "+
+		r.e.warn("the merge in %s kept a version line the later log entry had changed, and correcting it failed (%v); "+
 			"check %s", r.name(), err, strings.Join(fixed, ", "))
 		return nil
 	}
 	for _, n := range notes {
-		r.e.say("settled a version line in %s that the merge had taken from the earlier entry: %s (Opsync-Resolved)", r.name(), n)
+		r.e.event(EventResolved, "settled a version line in %s that the merge had taken from the earlier entry: %s (Opsync-Resolved)", r.name(), n)
 	}
 	return notes
 }

@@ -1,9 +1,9 @@
 package engine_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,7 +28,7 @@ type planWorld struct {
 	now     time.Time
 	mu      sync.Mutex
 	gits    [][]string // git processes started through the engine
-	stderr  bytes.Buffer
+	events  []engine.Event
 }
 
 func newPlanWorld(t *testing.T, abraYML string) *planWorld {
@@ -90,7 +90,7 @@ func (w *planWorld) engine() *engine.Engine {
 	return engine.New(engine.Options{
 		Dir:    w.cwd,
 		Getenv: func(k string) string { return w.env[k] },
-		Stderr: &w.stderr,
+		Report: func(ev engine.Event) { w.mu.Lock(); defer w.mu.Unlock(); w.events = append(w.events, ev) },
 		Now:    func() time.Time { return w.now },
 		Host:   "testhost",
 		GitTrace: func(args []string) {
@@ -364,4 +364,15 @@ func TestPlanRefuses(t *testing.T) {
 	if p, err := w.engine().Plan([]string{"server", "ls"}); err != nil || p.Active {
 		t.Errorf("Plan(server ls) with a bad abra.yml = %+v, %v", p, err)
 	}
+}
+
+// said is what the engine reported, as the CLI would print it (kind: message).
+func (w *planWorld) said() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var b strings.Builder
+	for _, ev := range w.events {
+		fmt.Fprintf(&b, "%s: %s\n", ev.Kind, ev.Message)
+	}
+	return b.String()
 }

@@ -20,7 +20,7 @@ const mostPulledShown = 3
 // `git log`, only when the pull brought something.
 func (p *Plan) sayPulled(ctx context.Context, r *repo, res pullResult) {
 	if res.before == "" {
-		p.e.say("pulled %s from %s", r.name(), r.target())
+		p.e.event(EventPulled, "pulled %s from %s", r.name(), r.target())
 		return
 	}
 	lr := r.c.StartLog(ctx, "--no-merges", "--end-of-options", res.before+".."+res.after)
@@ -49,17 +49,17 @@ func (p *Plan) sayPulled(ctx context.Context, r *repo, res pullResult) {
 		}
 	}
 	if err := lr.Close(); err != nil || n == 0 {
-		p.e.say("pulled new changes into %s from %s (%.7s..%.7s)", r.name(), r.target(), res.before, res.after)
+		p.e.event(EventPulled, "pulled new changes into %s from %s (%.7s..%.7s)", r.name(), r.target(), res.before, res.after)
 		return
 	}
 	more := ""
 	if n > len(shown) {
 		more = fmt.Sprintf("\n… and %d more (`opsync log` lists them)", n-len(shown))
 	}
-	p.e.say("pulled new changes into %s from %s (%.7s..%.7s), %s:\n%s%s", r.name(), r.target(), res.before, res.after,
+	p.e.event(EventPulled, "pulled new changes into %s from %s (%.7s..%.7s), %s:\n%s%s", r.name(), r.target(), res.before, res.after,
 		fmt.Sprintf("%d commit%s", n, plural(n)), ui.Escape(strings.Join(shown, "\n")), more)
 	if len(touched) > 0 && p.Modifies {
-		p.e.say("note: %s was changed by a teammate since your last pull (%s); abra runs with the file as it is now",
+		p.e.note("%s was changed by a teammate since your last pull (%s); abra runs with the file as it is now",
 			app, ui.Escape(strings.Join(touched, "; ")))
 	}
 }

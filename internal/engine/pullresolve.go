@@ -131,7 +131,7 @@ func (r *repo) entryVersionResolver(note func([]string)) git.ConflictResolver {
 			return false, err
 		}
 		for _, n := range notes {
-			r.e.say("settled a conflict on a version line in %s: %s (Opsync-Resolved)", r.name(), n)
+			r.e.event(EventResolved, "settled a conflict on a version line in %s: %s (Opsync-Resolved)", r.name(), n)
 		}
 		if note != nil {
 			note(notes)

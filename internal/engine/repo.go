@@ -132,7 +132,7 @@ func (r *repo) lock(ctx context.Context, line string) error {
 	}
 	me := lock.Holder{PID: os.Getpid(), Host: r.e.o.Host, Since: r.e.o.Now(), Command: line}
 	lk, err := lock.Acquire(ctx, r.r.OpsyncDir(), me, r.settings.LockTimeout, func(h lock.Holder) {
-		r.e.say("waiting for another opsync using %s: %s", r.name(), h)
+		r.e.event(EventWaitingForLock, "waiting for another opsync using %s: %s", r.name(), h)
 	})
 	if err != nil {
 		return err
@@ -322,7 +322,7 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	if serr := state.Update(r.r.OpsyncDir(), func(s *state.State) {
 		s.LastPull, s.LastPullRemote = now, remote
 	}); serr != nil {
-		r.e.say("warning: cannot record the pull time in %s: %v", r.r.OpsyncDir(), serr)
+		r.e.warn("cannot record the pull time in %s: %v", r.r.OpsyncDir(), serr)
 	}
 	return pullResult{changed: before != after, before: before, after: after}, nil
 }

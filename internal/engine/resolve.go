@@ -244,7 +244,7 @@ func (p *Plan) finishMerge(ctx context.Context, r *repo, t *Target, merged []byt
 // announced did not happen after all.
 func (p *Plan) restoreEntry(ctx context.Context, r *repo, entry oplog.Entry) {
 	if err := r.c.AmendMessage(ctx, oplog.Format(entry)); err != nil {
-		p.e.say("warning: the log entry's message still claims a resolved conflict: %v", err)
+		p.e.warn("the log entry's message still claims a resolved conflict: %v", err)
 		return
 	}
 	id, _ := r.r.HeadCommit()
@@ -266,7 +266,7 @@ func (p *Plan) sayResolved(r *repo, t *Target, res envmerge.Result, noted string
 		what = append(what, fmt.Sprintf("%s (yours: %s, theirs: %s)", c.Key, c.OursValue(), c.TheirsValue()))
 	}
 	sort.Strings(what)
-	p.e.say("%s changed %s of %s while your command ran; kept your value, which is what is now on the server, "+
+	p.e.event(EventResolved, "%s changed %s of %s while your command ran; kept your value, which is what is now on the server, "+
 		"and noted it in %s (Opsync-Resolved)", r.target(), strings.Join(what, ", "), t.App, noted)
 }
 

@@ -55,7 +55,7 @@ func (p *Plan) findServerAdded() {
 	}
 	created, err := servers.WritePlaceholder(s.Real)
 	if err != nil {
-		p.e.say("warning: cannot keep the server directory %s in the log: %v", p.e.display(s.Path), err)
+		p.e.warn("cannot keep the server directory %s in the log: %v", p.e.display(s.Path), err)
 		return
 	}
 	if !created {
