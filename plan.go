@@ -2,9 +2,9 @@ package opsync
 
 import (
 	"context"
-	"sort"
 	"time"
 
+	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/oplog"
 )
@@ -30,34 +30,6 @@ type Command struct {
 	AbraDir string
 }
 
-// argv renders the command as a command line abra would read the same
-// way, which opsync then reads with the same table as any other.
-func (c Command) argv() []string {
-	out := append([]string{}, c.Path...)
-	names := make([]string, 0, len(c.Flags))
-	for n := range c.Flags {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if n == "wait" && c.Flags[n] == "" {
-			out = append(out, "--wait")
-			continue
-		}
-		out = append(out, "--"+n+"="+c.Flags[n])
-	}
-	for i, a := range c.Args {
-		if i == c.ArgsLenAtDash {
-			out = append(out, "--")
-		}
-		out = append(out, a)
-	}
-	if c.ArgsLenAtDash >= 0 && c.ArgsLenAtDash >= len(c.Args) {
-		out = append(out, "--")
-	}
-	return out
-}
-
 // PlanArgs reads an abra command line (without the program name) and
 // decides what opsync does around it: the opsync wrapper's way in. It runs
 // neither git nor abra; it reads abra.yml, lists server directories and
@@ -75,7 +47,7 @@ func (e *Engine) PlanArgs(argv []string) (*Plan, error) {
 // in when it embeds opsync. It decides exactly what PlanArgs decides for
 // the same command line.
 func (e *Engine) PlanCommand(c Command) (*Plan, error) {
-	p, err := e.e.PlanIn(c.argv(), c.AbraDir)
+	p, err := e.e.PlanIn(abra.CommandLine(c.Path, c.Args, c.ArgsLenAtDash, c.Flags), c.AbraDir)
 	if err != nil {
 		return nil, publicError(err)
 	}

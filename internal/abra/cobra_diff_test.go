@@ -153,6 +153,9 @@ func compareWithCobra(args []string) string {
 		if !mapsEqual(c.flags, inv.Flags) {
 			d("flags: cobra %v, opsync %v", c.flags, inv.Flags)
 		}
+		if d2 := embeddedAgrees(c, inv); d2 != "" {
+			d("embedded (CommandLine): %s", d2)
+		}
 		if want == "app secret insert" && c.flags["file"] != "true" && len(c.args) > 3 {
 			d2 := secretShown(args, inv, slices.Index(c.args, c.args[3]))
 			if d2 != "" {
@@ -162,6 +165,45 @@ func compareWithCobra(args []string) string {
 	default:
 		if inv.Cmd != nil && !inv.Help() {
 			d("cobra runs nothing, opsync runs %q", inv.CommandName())
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// embeddedAgrees checks the embedded way in (opsync.PlanCommand): what
+// cobra parsed, rendered by CommandLine and read again, must be the same
+// command as the line itself — path, positionals, "--", flags, app,
+// servers, whether it modifies — and keep secret insert's data as hidden.
+func embeddedAgrees(c cobraReading, inv *Invocation) string {
+	path := strings.Fields(strings.TrimPrefix(c.ran.CommandPath(), "abra "))
+	line := CommandLine(path, c.args, c.dashAt, c.flags)
+	again := Parse(line)
+	var diffs []string
+	d := func(format string, v ...any) { diffs = append(diffs, fmt.Sprintf(format, v...)) }
+	if again.Refused != nil {
+		d("refused: %v", again.Refused)
+	}
+	if again.CommandName() != inv.CommandName() {
+		d("command %q, the line %q", again.CommandName(), inv.CommandName())
+	}
+	if !slices.Equal(again.Positionals, inv.Positionals) && !(len(again.Positionals) == 0 && len(inv.Positionals) == 0) {
+		d("positionals %q, the line %q", again.Positionals, inv.Positionals)
+	}
+	if again.DashAt != inv.DashAt {
+		d("-- at %d, the line %d", again.DashAt, inv.DashAt)
+	}
+	if !mapsEqual(again.Flags, inv.Flags) {
+		d("flags %v, the line %v", again.Flags, inv.Flags)
+	}
+	if again.App != inv.App || again.Server != inv.Server || again.MoveTo != inv.MoveTo {
+		d("app/server/move-to %q/%q/%q, the line %q/%q/%q", again.App, again.Server, again.MoveTo, inv.App, inv.Server, inv.MoveTo)
+	}
+	if again.Modifies() != inv.Modifies() || again.Help() != inv.Help() || again.Offline() != inv.Offline() {
+		d("modifies/help/offline %v/%v/%v, the line %v/%v/%v", again.Modifies(), again.Help(), again.Offline(), inv.Modifies(), inv.Help(), inv.Offline())
+	}
+	if again.CommandName() == "app secret insert" && c.flags["file"] != "true" && len(c.args) > 3 {
+		if s := secretShown(line, again, 0); s != "" {
+			d("%s", s)
 		}
 	}
 	return strings.Join(diffs, "; ")

@@ -172,6 +172,8 @@ func (p *Plan) commitTargets(ctx context.Context, r *repo, abraExit int, took ti
 		if keep := p.keepServerDirs(t); len(keep) > 0 {
 			paths = append(slices.Clip(paths), keep...)
 			fresh = append(fresh, keep...)
+			// git status, running meanwhile, may see them untracked.
+			ours = append(ours, keep...)
 		}
 		if p.edits {
 			notes, changed := t.editNotes()

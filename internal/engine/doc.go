@@ -1,4 +1,5 @@
-// Package opsync is operator sync for Co-op Cloud's abra: it keeps the
+// Package engine is opsync's engine behind the root package (the embedding
+// contract) and the operator commands: operator sync for abra. It keeps the
 // directory of app env files ($ABRA_DIR/servers) in sync through git around
 // every `abra app` command, and makes the git log an operator log.
 //
