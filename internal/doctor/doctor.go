@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/config"
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/shim"
