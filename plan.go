@@ -56,7 +56,19 @@ func (e *Engine) PlanCommand(c Command) (*Plan, error) {
 
 // Plan is what opsync will do around one abra command, and then what it
 // did: Before runs before the command, After after it.
-type Plan struct{ p *engine.Plan }
+type Plan struct {
+	p   *engine.Plan
+	run *engine.Run // from Before on
+}
+
+// carriedOut is the run that carries the plan out, begun by the first step
+// that needs it.
+func (p *Plan) carriedOut() *engine.Run {
+	if p.run == nil {
+		p.run = p.p.Run()
+	}
+	return p.run
+}
 
 // Active reports whether opsync does anything around the command; Reason
 // says why or why not.
@@ -127,18 +139,18 @@ func (p *Plan) SuggestsSetup() bool { return p.p.SuggestsSetup() }
 // takes the app's lease when leasing is on); an error (an *Error) means the
 // command must not run, and the repositories are as they were. For other
 // commands a pull that fails is a warning and Before returns nil.
-func (p *Plan) Before(ctx context.Context) error { return publicError(p.p.Before(ctx)) }
+func (p *Plan) Before(ctx context.Context) error { return publicError(p.carriedOut().Before(ctx)) }
 
 // Starting is called just before the command starts: it writes down what
 // is about to run, so that an opsync killed while it runs is logged later
 // (as exit unknown) rather than lost.
-func (p *Plan) Starting() { p.p.WriteIntents() }
+func (p *Plan) Starting() { p.carriedOut().WriteIntents() }
 
 // Started records the process id of the command when it runs as a child
 // (the opsync wrapper's abra): a later opsync waits for it to end before
 // logging it. An embedder whose command runs in its own process need not
 // call it.
-func (p *Plan) Started(pid int) { p.p.AbraStarted(pid) }
+func (p *Plan) Started(pid int) { p.carriedOut().AbraStarted(pid) }
 
 // After runs after the command, whatever its exit status (a failed deploy
 // may already have changed the server). For a modifying command it commits
@@ -146,20 +158,20 @@ func (p *Plan) Started(pid int) { p.p.AbraStarted(pid) }
 // pulling and retrying when someone pushed first. It never loses a commit
 // or leaves a half-done merge; leases are released last.
 func (p *Plan) After(ctx context.Context, exit int, took time.Duration) *Outcome {
-	o := p.p.After(ctx, exit, took)
+	o := p.carriedOut().After(ctx, exit, took)
 	return &Outcome{Entries: o.Entries, NotLogged: o.NotLogged, NotPushed: o.NotPushed}
 }
 
 // NotRun ends a plan whose command could not be started: nothing ran, so
 // nothing is logged, and the leases Before took are released.
-func (p *Plan) NotRun(ctx context.Context) { p.p.NotRun(ctx) }
+func (p *Plan) NotRun(ctx context.Context) { p.carriedOut().NotRun(ctx) }
 
 // Abandon releases what the plan holds (leases, then locks) when the
 // caller stops on a bug of its own (a panic). It is safe on a nil plan,
 // more than once, and after After.
 func (p *Plan) Abandon(ctx context.Context) {
-	if p != nil {
-		p.p.Abandon(ctx)
+	if p != nil && p.run != nil {
+		p.run.Abandon(ctx) // before Before, nothing is held
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"coopcloud.tech/opsync"
 	"coopcloud.tech/opsync/internal/engine"
 )
 
@@ -60,6 +61,8 @@ func TestBugWhileAbandoning(t *testing.T) {
 
 // Abandon is safe on a plan that was never made.
 func TestAbandonNilPlan(t *testing.T) {
-	var p *engine.Plan
+	var p *opsync.Plan
 	p.Abandon(t.Context())
+	var run *engine.Run
+	run.Abandon(t.Context())
 }

@@ -27,17 +27,18 @@ func TestAbandonReleasesLeases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Before(context.Background()); err != nil {
+	run := p.Run()
+	if err := run.Before(context.Background()); err != nil {
 		t.Fatalf("Before: %v\n%s", err, w.said())
 	}
 	if refs := leaseRefs(); !strings.Contains(refs, "foo.example.org") {
 		t.Fatalf("no lease on the remote after Before: %q", refs)
 	}
-	p.Abandon(context.Background())
+	run.Abandon(context.Background())
 	if refs := leaseRefs(); refs != "" {
 		t.Errorf("lease refs left on the remote after Abandon: %q", refs)
 	}
-	p.Abandon(context.Background()) // twice is harmless
+	run.Abandon(context.Background()) // twice is harmless
 }
 
 // A URL on the command line (abra takes a recipe as a git URL) keeps no

@@ -17,8 +17,8 @@ import (
 // entry of its own, naming the keys it changed, never their values.
 
 // recordEditBefore keeps the env file as it is before the editor runs.
-func (p *Plan) recordEditBefore() {
-	for _, t := range p.Targets {
+func (run *Run) recordEditBefore() {
+	for _, t := range run.Targets {
 		if len(t.Paths) != 1 {
 			continue
 		}
@@ -106,10 +106,11 @@ func (e *Engine) CommitEdit(ctx context.Context, app, reason string) (*Outcome, 
 			"check the spelling (`abra app ls` lists the apps)", app, e.display(p.layout.Dir()))
 	}
 	p.Line, p.command, p.Flags.Reason = "opsync commit "+app, "opsync commit", reason
-	if err := p.checkIdentity(ctx); err != nil {
+	run := p.Run()
+	if err := run.checkIdentity(ctx); err != nil {
 		return nil, err
 	}
-	t := p.Targets[0]
+	t := run.Targets[0]
 	head, err := t.repo.c.Run(ctx, "cat-file", "-p", "HEAD:"+t.rel[0])
 	if err != nil {
 		head = "" // not in the log yet: every key is new
@@ -124,5 +125,5 @@ func (e *Engine) CommitEdit(ctx context.Context, app, reason string) (*Outcome, 
 	} else {
 		t.absentBefore = t.rel // new to git: After adds it
 	}
-	return p.After(ctx, 0, 0), nil
+	return run.After(ctx, 0, 0), nil
 }

@@ -78,20 +78,20 @@ func (r *repo) intentPath(id string) string {
 // command logs to, the intent of its entries. It is called just before
 // abra starts; a failure to write is a warning (the entry is still made by
 // this process, as before).
-func (p *Plan) WriteIntents() {
-	if !p.Commit() {
+func (run *Run) WriteIntents() {
+	if !run.Commit() {
 		return
 	}
 	start, _ := proc.StartTime(os.Getpid())
 	b := make([]byte, 8)
 	rand.Read(b)
 	id := fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b))
-	for _, r := range p.sortedRepos(p.targetsRepo) {
-		in := &intent{ID: id, Line: p.Line, Command: p.Inv.CommandName(), Version: p.e.o.Version,
-			Started: p.e.o.Now().UTC(), PID: os.Getpid(), PIDStart: start}
-		in.Operator = p.entry(&Target{}, 0, 0).Operator
+	for _, r := range run.sortedRepos(run.targetsRepo) {
+		in := &intent{ID: id, Line: run.Line, Command: run.Inv.CommandName(), Version: run.e.o.Version,
+			Started: run.e.o.Now().UTC(), PID: os.Getpid(), PIDStart: start}
+		in.Operator = run.entry(&Target{}, 0, 0).Operator
 		in.Head, _ = r.r.HeadCommit()
-		for _, t := range p.Targets {
+		for _, t := range run.Targets {
 			if t.repo != r {
 				continue
 			}
@@ -108,17 +108,17 @@ func (p *Plan) WriteIntents() {
 			}
 			in.Targets = append(in.Targets, e)
 		}
-		for _, l := range p.leases {
+		for _, l := range run.leases {
 			if l.r == r {
 				in.Leases = append(in.Leases, intentLease{l.held.Lease.Server, l.held.Lease.App, l.held.Lease.ID})
 			}
 		}
 		if err := writeIntent(r.intentPath(id), in); err != nil {
-			p.e.warn("cannot write down the command before abra runs (%v); if opsync is killed while abra runs, "+
+			run.e.warn("cannot write down the command before abra runs (%v); if opsync is killed while abra runs, "+
 				"its log entry is not made", err)
 			continue
 		}
-		p.intents = append(p.intents, intentFile{r.intentPath(id), in})
+		run.intents = append(run.intents, intentFile{r.intentPath(id), in})
 	}
 }
 
@@ -140,9 +140,9 @@ func writeIntent(path string, in *intent) error {
 
 // AbraStarted records abra's pid in the intents: if opsync is killed,
 // the next opsync waits for that abra to end before logging it.
-func (p *Plan) AbraStarted(pid int) {
+func (run *Run) AbraStarted(pid int) {
 	start, _ := proc.StartTime(pid)
-	for _, f := range p.intents {
+	for _, f := range run.intents {
 		f.in.AbraPID, f.in.AbraStart = pid, start
 		writeIntent(f.path, f.in)
 	}
@@ -150,8 +150,8 @@ func (p *Plan) AbraStarted(pid int) {
 
 // dropIntent removes the repository's intent once After has made (or
 // reported) its entries.
-func (p *Plan) dropIntent(r *repo) {
-	for _, f := range p.intents {
+func (run *Run) dropIntent(r *repo) {
+	for _, f := range run.intents {
 		if filepath.Dir(f.path) == r.r.OpsyncDir() {
 			os.Remove(f.path)
 		}
@@ -230,7 +230,7 @@ func (r *repo) recoverIntents(ctx context.Context, push bool) []string {
 	if committed && push {
 		remote, ref, err := r.upstream(ctx)
 		if err == nil && remote != "" {
-			if err := r.pushWithRetry(ctx, remote, ref); err != nil {
+			if err := r.pushWithRetry(ctx, remote, ref, nil); err != nil {
 				r.e.warn("the entry of an interrupted command is committed in %s but not pushed: %s; `opsync sync` pushes it",
 					r.name(), firstLine(err.Error()))
 			} else {

@@ -44,74 +44,74 @@ func (p *Plan) leaseWait() time.Duration {
 }
 
 // warnNoLease says why a configured lease is not taken.
-func (p *Plan) warnNoLease() {
+func (run *Run) warnNoLease() {
 	why := "--no-operator-sync"
-	if p.Inv.Offline() {
+	if run.Inv.Offline() {
 		why = "--offline"
 	}
-	p.e.warn("no lease taken on %s (%s): teammates are not told that you are changing it", p.App(), why)
+	run.e.warn("no lease taken on %s (%s): teammates are not told that you are changing it", run.App(), why)
 }
 
 // takeLeases takes a lease on every app the command logs, on its
 // repository's remote, before abra runs. Leases already held are kept.
 // On error every lease taken is released.
-func (p *Plan) takeLeases(ctx context.Context) error {
+func (run *Run) takeLeases(ctx context.Context) error {
 	seen := map[string]bool{}
-	for _, l := range p.leases {
+	for _, l := range run.leases {
 		seen[l.r.r.WorkTree+"\x00"+l.held.Lease.Server+"\x00"+l.held.Lease.App] = true
 	}
-	for _, t := range p.Targets {
+	for _, t := range run.Targets {
 		key := t.repo.r.WorkTree + "\x00" + t.Server + "\x00" + t.App
 		if seen[key] || t.App == "" || t.Server == "" {
 			continue
 		}
 		seen[key] = true
-		h, err := p.takeLease(ctx, t)
+		h, err := run.takeLease(ctx, t)
 		if err != nil {
-			p.releaseLeases(ctx)
+			run.releaseLeases(ctx)
 			return err
 		}
 		if h != nil {
-			p.leases = append(p.leases, h)
+			run.leases = append(run.leases, h)
 		}
 	}
 	return nil
 }
 
-func (p *Plan) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
+func (run *Run) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
 	r := t.repo
 	rm, err := r.leaseRemote(ctx)
 	if err != nil {
 		return nil, refuse(ExitSyncFailed, "cannot take a lease on %s, so abra was not run: %v\nTo run it without a lease, add --no-lease.", t.App, err)
 	}
 	if rm == nil {
-		p.e.warn("no lease taken on %s: %s has no remote to keep it on", t.App, r.name())
+		run.e.warn("no lease taken on %s: %s has no remote to keep it on", t.App, r.name())
 		return nil, nil
 	}
 	if err := lease.CheckName(t.Server, t.App); err != nil {
 		return nil, refuse(ExitUsage, "cannot take a lease on %s: %v. Add --no-lease to run the command without one", t.App, err)
 	}
-	s := p.Config.Settings
-	want := lease.Lease{ID: lease.NewID(), Server: t.Server, App: t.App, Operator: p.ident, Host: p.e.o.Host,
-		PID: os.Getpid(), Command: p.Line}
-	now := p.e.o.Now
+	s := run.Config.Settings
+	want := lease.Lease{ID: lease.NewID(), Server: t.Server, App: t.App, Operator: run.ident, Host: run.e.o.Host,
+		PID: os.Getpid(), Command: run.Line}
+	now := run.e.o.Now
 	h, err := rm.Acquire(ctx, want, s.LeaseTTL, lease.AcquireOptions{
-		Wait: p.leaseWait(),
+		Wait: run.leaseWait(),
 		OnWait: func(holder lease.Lease, left time.Duration) {
 			holder = holder.Escaped()
-			p.e.event(EventWaitingForLease, "waiting for the lease on %s: %s is running `%s` since %s; waiting up to %s more",
+			run.e.event(EventWaitingForLease, "waiting for the lease on %s: %s is running `%s` since %s; waiting up to %s more",
 				t.App, holder.Holder(), holder.Command, lease.Clock(holder.Started, now()), left.Round(time.Second))
 		},
 		OnTakeover: func(old lease.Lease) {
 			old = old.Escaped()
-			p.e.event(EventLeaseTakenOver, "the lease of %s on %s (id %s, `%s` since %s) expired at %s, so its opsync has probably stopped; taking it over",
+			run.e.event(EventLeaseTakenOver, "the lease of %s on %s (id %s, `%s` since %s) expired at %s, so its opsync has probably stopped; taking it over",
 				old.Holder(), t.App, old.ID, old.Command, lease.Clock(old.Started, now()), lease.Clock(old.Expires, now()))
 		},
 	})
 	var he *lease.HeldError
 	switch {
 	case errors.As(err, &he):
-		return nil, p.heldRefusal(t, he)
+		return nil, run.heldRefusal(t, he)
 	case err != nil:
 		advice := r.remoteAdvice(err)
 		if advice != "" {
@@ -125,43 +125,43 @@ func (p *Plan) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
 
 // heldRefusal is the error for a lease someone else holds: who, doing
 // what, since and until when, and the two ways out.
-func (p *Plan) heldRefusal(t *Target, he *lease.HeldError) error {
-	h, now := he.Holder.Escaped(), p.e.o.Now()
+func (run *Run) heldRefusal(t *Target, he *lease.HeldError) error {
+	h, now := he.Holder.Escaped(), run.e.o.Now()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s on %s is leased to %s, running `%s` since %s; the lease (id %s) expires at %s unless renewed. ",
 		h.App, h.Server, h.Holder(), h.Command, lease.Clock(h.Started, now), h.ID, lease.Clock(h.Expires, now))
-	if he.Waited > time.Second && p.leaseWait() > 0 {
+	if he.Waited > time.Second && run.leaseWait() > 0 {
 		fmt.Fprintf(&b, "Waited %s for it; ", he.Waited.Round(time.Second))
 	}
 	b.WriteString("abra was not run.\n")
-	fmt.Fprintf(&b, "Wait for it: add --wait (up to %s) or --wait=DURATION.\n", p.Config.Settings.LeaseTTL)
+	fmt.Fprintf(&b, "Wait for it: add --wait (up to %s) or --wait=DURATION.\n", run.Config.Settings.LeaseTTL)
 	fmt.Fprintf(&b, "Or, if that command is surely no longer running: `opsync lease break %s --id %s`.", h.App, h.ID)
 	return refuse(ExitSyncFailed, "%s", b.String())
 }
 
 // startHeartbeats renews the plan's leases while abra runs, every third
 // of their time to live.
-func (p *Plan) startHeartbeats() {
-	every := p.Config.Settings.LeaseTTL / 3
-	for _, l := range p.leases {
+func (run *Run) startHeartbeats() {
+	every := run.Config.Settings.LeaseTTL / 3
+	for _, l := range run.leases {
 		app := l.held.Lease.App
 		warned := false
 		l.stop = l.held.Heartbeat(every, func(err error) {
 			if errors.Is(err, lease.ErrLost) {
-				p.e.warn("your lease on %s was broken or taken over while abra ran; someone else may be changing it too (`opsync lease ls`)", app)
+				run.e.warn("your lease on %s was broken or taken over while abra ran; someone else may be changing it too (`opsync lease ls`)", app)
 				return
 			}
 			if !warned {
 				warned = true
-				p.e.warn("could not renew the lease on %s (it expires at %s): %v", app,
-					lease.Clock(l.held.Lease.Expires, p.e.o.Now()), firstLine(err.Error()))
+				run.e.warn("could not renew the lease on %s (it expires at %s): %v", app,
+					lease.Clock(l.held.Lease.Expires, run.e.o.Now()), firstLine(err.Error()))
 			}
 		})
 	}
 }
 
-func (p *Plan) stopHeartbeats() {
-	for _, l := range p.leases {
+func (run *Run) stopHeartbeats() {
+	for _, l := range run.leases {
 		if l.stop != nil {
 			l.stop()
 			l.stop = nil
@@ -173,20 +173,20 @@ func (p *Plan) stopHeartbeats() {
 // when the command is over: after the log entry is pushed, and also when
 // the push failed (the entry is then local and reported; the lease says
 // someone is changing the app, which is no longer so) or abra did not run.
-func (p *Plan) releaseLeases(ctx context.Context) {
-	p.stopHeartbeats()
+func (run *Run) releaseLeases(ctx context.Context) {
+	run.stopHeartbeats()
 	ctx = context.WithoutCancel(ctx)
-	for _, l := range p.leases {
+	for _, l := range run.leases {
 		err := l.held.Release(ctx)
 		switch {
 		case errors.Is(err, lease.ErrLost):
-			p.e.warn("your lease on %s had been broken or taken over; the current one is left alone", l.held.Lease.App)
+			run.e.warn("your lease on %s had been broken or taken over; the current one is left alone", l.held.Lease.App)
 		case err != nil:
-			p.e.warn("could not release the lease on %s (it expires by itself at %s): %s", l.held.Lease.App,
-				lease.Clock(l.held.Lease.Expires, p.e.o.Now()), firstLine(git.StderrOf(err)+"\n"+err.Error()))
+			run.e.warn("could not release the lease on %s (it expires by itself at %s): %s", l.held.Lease.App,
+				lease.Clock(l.held.Lease.Expires, run.e.o.Now()), firstLine(git.StderrOf(err)+"\n"+err.Error()))
 		}
 	}
-	p.leases = nil
+	run.leases = nil
 }
 
 // leaseRemote is the repository's remote as a lease store; nil when the

@@ -282,7 +282,7 @@ func TestPlanCooldown(t *testing.T) {
 	if !p.Pull() {
 		t.Fatal("first read-only command plans no pull")
 	}
-	if err := p.Before(context.Background()); err != nil {
+	if err := p.Run().Before(context.Background()); err != nil {
 		t.Fatalf("Before: %v", err)
 	}
 	if n, seen := w.gitCount(); n == 0 || !slices.ContainsFunc(seen, func(a []string) bool { return a[0] == "fetch" }) {
@@ -295,7 +295,7 @@ func TestPlanCooldown(t *testing.T) {
 		if p.Pull() || !p.Active {
 			t.Errorf("%s inside the cooldown: Pull() %v, Active %v", line, p.Pull(), p.Active)
 		}
-		if err := p.Before(context.Background()); err != nil {
+		if err := p.Run().Before(context.Background()); err != nil {
 			t.Errorf("Before: %v", err)
 		}
 		if n, seen := w.gitCount(); n != 0 {

@@ -18,17 +18,17 @@ const mostPulledShown = 3
 // 1.2.0+1.1, 2 min ago"), a count past a few. When one of them changed the
 // app this command is about to change, it says so before abra runs. One
 // `git log`, only when the pull brought something.
-func (p *Plan) sayPulled(ctx context.Context, r *repo, res pullResult) {
+func (run *Run) sayPulled(ctx context.Context, r *repo, res pullResult) {
 	if res.before == "" {
-		p.e.event(EventPulled, "pulled %s from %s", r.name(), r.target())
+		run.e.event(EventPulled, "pulled %s from %s", r.name(), r.target())
 		return
 	}
 	lr := r.c.StartLog(ctx, "--no-merges", "--end-of-options", res.before+".."+res.after)
 	var shown []string
 	n := 0
-	app := p.Inv.App
+	app := run.Inv.App
 	var touched []string
-	now := p.e.o.Now()
+	now := run.e.o.Now()
 	for {
 		c, ok := lr.Next()
 		if !ok {
@@ -49,17 +49,17 @@ func (p *Plan) sayPulled(ctx context.Context, r *repo, res pullResult) {
 		}
 	}
 	if err := lr.Close(); err != nil || n == 0 {
-		p.e.event(EventPulled, "pulled new changes into %s from %s (%.7s..%.7s)", r.name(), r.target(), res.before, res.after)
+		run.e.event(EventPulled, "pulled new changes into %s from %s (%.7s..%.7s)", r.name(), r.target(), res.before, res.after)
 		return
 	}
 	more := ""
 	if n > len(shown) {
 		more = fmt.Sprintf("\n… and %d more (`opsync log` lists them)", n-len(shown))
 	}
-	p.e.event(EventPulled, "pulled new changes into %s from %s (%.7s..%.7s), %s:\n%s%s", r.name(), r.target(), res.before, res.after,
+	run.e.event(EventPulled, "pulled new changes into %s from %s (%.7s..%.7s), %s:\n%s%s", r.name(), r.target(), res.before, res.after,
 		fmt.Sprintf("%d commit%s", n, plural(n)), ui.Escape(strings.Join(shown, "\n")), more)
-	if len(touched) > 0 && p.Modifies {
-		p.e.note("%s was changed by a teammate since your last pull (%s); abra runs with the file as it is now",
+	if len(touched) > 0 && run.Modifies {
+		run.e.note("%s was changed by a teammate since your last pull (%s); abra runs with the file as it is now",
 			app, ui.Escape(strings.Join(touched, "; ")))
 	}
 }

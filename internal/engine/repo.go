@@ -39,10 +39,7 @@ type repo struct {
 	lk   *lock.Lock
 
 	mergeReady bool // c.MergeConfig is prepared
-	// onRetryConflict, when set, may resolve a conflict of the pull that
-	// retries a rejected push (see Plan.retryResolver).
-	onRetryConflict git.ConflictResolver
-	sshShared       bool // the ssh connection sharing was decided
+	sshShared  bool // the ssh connection sharing was decided
 }
 
 func (e *Engine) newRepo(r *git.Repo, s config.Settings) *repo {
@@ -399,9 +396,10 @@ func (r *repo) diskAdvice() string {
 // tries again, after a jittered pause that grows with each try, for up to
 // push_retry_for (and at most push_retries times, when that is set). A
 // failed pull is aborted by pull itself, so on any error the repository
-// holds the local commits and no half-done merge. The caller holds the
-// lock.
-func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
+// holds the local commits and no half-done merge. resolve, when not nil,
+// may settle a conflict of a retry's pull first (Run.retryResolver). The
+// caller holds the lock.
+func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve git.ConflictResolver) error {
 	r.shareSSH(ctx, remote)
 	start := time.Now()
 	deadline := start.Add(r.settings.PushRetryFor)
@@ -428,7 +426,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string) error {
 		if err := sleepCtx(ctx, pause); err != nil {
 			return err
 		}
-		if _, perr := r.pullWith(ctx, firstResolving(r.onRetryConflict, r.entryVersionResolver(nil))); perr != nil {
+		if _, perr := r.pullWith(ctx, firstResolving(resolve, r.entryVersionResolver(nil))); perr != nil {
 			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
 			if advice := r.pullAdvice(perr); advice != "" {
 				err = fmt.Errorf("%w\n%s", err, advice)

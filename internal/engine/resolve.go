@@ -53,11 +53,11 @@ func readVersions(path string) map[string]string {
 
 // recordVersionsBefore notes the version lines of the targets' env files
 // before abra runs, so After can tell which ones the command wrote.
-func (p *Plan) recordVersionsBefore() {
-	if !writesVersion(p.Inv.CommandName()) {
+func (run *Run) recordVersionsBefore() {
+	if !writesVersion(run.Inv.CommandName()) {
 		return
 	}
-	for _, t := range p.Targets {
+	for _, t := range run.Targets {
 		if len(t.rel) == 1 {
 			t.versionsBefore = readVersions(filepath.Join(t.repo.r.WorkTree, t.rel[0]))
 		}
@@ -90,9 +90,9 @@ func (t *Target) writtenKeys() []string {
 // opsync's own, made seconds ago and never pushed (its push was just
 // rejected), so its message is amended: the merge is aborted, the entry's
 // message amended, and the same merge made again and settled the same way.
-func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
+func (run *Run) retryResolver(r *repo) git.ConflictResolver {
 	var t *Target
-	for _, x := range p.Targets {
+	for _, x := range run.Targets {
 		if x.repo == r {
 			if t != nil {
 				return nil // two entries in one repository: not this case
@@ -100,11 +100,11 @@ func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
 			t = x
 		}
 	}
-	if t == nil || len(t.rel) != 1 || t.commit == "" || len(t.writtenKeys()) == 0 || t.entryIndex < 0 {
+	if t == nil || len(t.rel) != 1 || t.commit == "" || len(t.writtenKeys()) == 0 || t.logged == nil {
 		return nil
 	}
 	return func(ctx context.Context, files []string) (bool, error) {
-		res, ok, err := p.settleVersionConflict(ctx, r, t)
+		res, ok, err := run.settleVersionConflict(ctx, r, t)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -114,10 +114,10 @@ func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
 			return false, nil
 		}
 		if head != t.commit {
-			return p.settleLaterRetry(ctx, r, t, head, res)
+			return run.settleLaterRetry(ctx, r, t, head, res)
 		}
 		mergeMsg := r.r.MergeMessage()
-		entry := out.Entries[t.entryIndex].Entry
+		entry := t.logged.Entry
 		for _, c := range res.Resolved {
 			entry.Resolved = append(entry.Resolved, resolvedNote(c))
 		}
@@ -133,23 +133,23 @@ func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
 		merr := r.c.Merge(ctx, theirs)
 		if merr == nil {
 			// git merged it without a conflict this time: done all the same.
-			p.noteResolved(r, t, out, entry, amended, res)
+			run.noteResolved(r, t, entry, amended, res)
 			return true, nil
 		}
 		if r.r.InProgress() != "merge" {
-			p.restoreEntry(ctx, r, out.Entries[t.entryIndex].Entry)
+			run.restoreEntry(ctx, r, t.logged.Entry)
 			return false, merr
 		}
-		res2, ok, err := p.settleVersionConflict(ctx, r, t)
+		res2, ok, err := run.settleVersionConflict(ctx, r, t)
 		if err == nil && ok && string(res2.Merged) == string(res.Merged) {
-			err = p.finishMerge(ctx, r, t, res2.Merged, mergeMsg)
+			err = run.finishMerge(ctx, r, t, res2.Merged, mergeMsg)
 			if err == nil {
-				p.noteResolved(r, t, out, entry, amended, res)
+				run.noteResolved(r, t, entry, amended, res)
 				return true, nil
 			}
 		}
 		r.c.AbortMerge(ctx, r.r)
-		p.restoreEntry(ctx, r, out.Entries[t.entryIndex].Entry)
+		run.restoreEntry(ctx, r, t.logged.Entry)
 		return false, err
 	}
 }
@@ -160,7 +160,7 @@ func (p *Plan) retryResolver(r *repo, out *Outcome) git.ConflictResolver {
 // message stays as it is, and the merge commit carries the Opsync-Resolved
 // note instead. Only merges are allowed between the entry and HEAD — those
 // the earlier retries made while this process held the repository's lock.
-func (p *Plan) settleLaterRetry(ctx context.Context, r *repo, t *Target, head string, res envmerge.Result) (bool, error) {
+func (run *Run) settleLaterRetry(ctx context.Context, r *repo, t *Target, head string, res envmerge.Result) (bool, error) {
 	out, err := r.c.Run(ctx, "rev-list", "--first-parent", "--parents", "--max-count=50", "--end-of-options", t.commit+".."+head)
 	if err != nil {
 		return false, nil
@@ -178,10 +178,10 @@ func (p *Plan) settleLaterRetry(ctx context.Context, r *repo, t *Target, head st
 	for _, c := range res.Resolved {
 		msg += "\n" + oplog.KeyResolved + ": " + resolvedNote(c)
 	}
-	if err := p.finishMerge(ctx, r, t, res.Merged, msg+"\n"); err != nil {
+	if err := run.finishMerge(ctx, r, t, res.Merged, msg+"\n"); err != nil {
 		return false, err
 	}
-	p.sayResolved(r, t, res, "the merge commit")
+	run.sayResolved(r, t, res, "the merge commit")
 	return true, nil
 }
 
@@ -189,7 +189,7 @@ func (p *Plan) settleLaterRetry(ctx context.Context, r *repo, t *Target, head st
 // in the target's env file and only on the version variables the command
 // wrote, with our side holding what it wrote; it returns the file merged
 // with those kept.
-func (p *Plan) settleVersionConflict(ctx context.Context, r *repo, t *Target) (envmerge.Result, bool, error) {
+func (run *Run) settleVersionConflict(ctx context.Context, r *repo, t *Target) (envmerge.Result, bool, error) {
 	var none envmerge.Result
 	unmerged, err := r.c.UnmergedFiles(ctx)
 	if err != nil {
@@ -225,7 +225,7 @@ func (p *Plan) settleVersionConflict(ctx context.Context, r *repo, t *Target) (e
 }
 
 // finishMerge writes the settled file and commits the merge.
-func (p *Plan) finishMerge(ctx context.Context, r *repo, t *Target, merged []byte, msg string) error {
+func (run *Run) finishMerge(ctx context.Context, r *repo, t *Target, merged []byte, msg string) error {
 	path := filepath.Join(r.r.WorkTree, t.rel[0])
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
@@ -242,38 +242,38 @@ func (p *Plan) finishMerge(ctx context.Context, r *repo, t *Target, merged []byt
 
 // restoreEntry puts the entry's message back when the resolution it
 // announced did not happen after all.
-func (p *Plan) restoreEntry(ctx context.Context, r *repo, entry oplog.Entry) {
+func (run *Run) restoreEntry(ctx context.Context, r *repo, entry oplog.Entry) {
 	if err := r.c.AmendMessage(ctx, oplog.Format(entry)); err != nil {
-		p.e.warn("the log entry's message still claims a resolved conflict: %v", err)
+		run.e.warn("the log entry's message still claims a resolved conflict: %v", err)
 		return
 	}
 	id, _ := r.r.HeadCommit()
-	p.updateEntryCommit(r, id)
+	run.updateEntryCommit(r, id)
 }
 
-func (p *Plan) noteResolved(r *repo, t *Target, out *Outcome, entry oplog.Entry, commit string, res envmerge.Result) {
-	out.Entries[t.entryIndex].Entry = entry
-	out.Entries[t.entryIndex].Commit = commit
+func (run *Run) noteResolved(r *repo, t *Target, entry oplog.Entry, commit string, res envmerge.Result) {
+	t.logged.Entry = entry
+	t.logged.Commit = commit
 	t.commit = commit
-	p.sayResolved(r, t, res, "the log entry")
+	run.sayResolved(r, t, res, "the log entry")
 }
 
 // sayResolved tells the operator which value was kept, and where the
 // Opsync-Resolved note is.
-func (p *Plan) sayResolved(r *repo, t *Target, res envmerge.Result, noted string) {
+func (run *Run) sayResolved(r *repo, t *Target, res envmerge.Result, noted string) {
 	var what []string
 	for _, c := range res.Resolved {
 		what = append(what, fmt.Sprintf("%s (yours: %s, theirs: %s)", c.Key, c.OursValue(), c.TheirsValue()))
 	}
 	sort.Strings(what)
-	p.e.event(EventResolved, "%s changed %s of %s while your command ran; kept your value, which is what is now on the server, "+
+	run.e.event(EventResolved, "%s changed %s of %s while your command ran; kept your value, which is what is now on the server, "+
 		"and noted it in %s (Opsync-Resolved)", r.target(), strings.Join(what, ", "), t.App, noted)
 }
 
-func (p *Plan) updateEntryCommit(r *repo, id string) {
-	for _, t := range p.Targets {
-		if t.repo == r && t.entryIndex >= 0 {
-			t.commit = id
+func (run *Run) updateEntryCommit(r *repo, id string) {
+	for _, t := range run.Targets {
+		if t.repo == r && t.logged != nil {
+			t.commit, t.logged.Commit = id, id
 		}
 	}
 }

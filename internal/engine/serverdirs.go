@@ -40,12 +40,12 @@ func (p *Plan) planServerAdd() *Plan {
 // findServerAdded writes the new server directory's placeholder and makes
 // it the entry's one path; no entry when abra made no directory or the
 // placeholder was there already.
-func (p *Plan) findServerAdded() {
-	s, err := p.layout.Server(p.serverAdd)
+func (run *Run) findServerAdded() {
+	s, err := run.layout.Server(run.serverAdd)
 	if err != nil {
 		return
 	}
-	r, err := p.repoFor(s)
+	r, err := run.repoFor(s)
 	if err != nil || r == nil {
 		return
 	}
@@ -55,14 +55,14 @@ func (p *Plan) findServerAdded() {
 	}
 	created, err := servers.WritePlaceholder(s.Real)
 	if err != nil {
-		p.e.warn("cannot keep the server directory %s in the log: %v", p.e.display(s.Path), err)
+		run.e.warn("cannot keep the server directory %s in the log: %v", run.e.display(s.Path), err)
 		return
 	}
 	if !created {
 		return
 	}
 	rel := servers.PlaceholderRel(serverRel)
-	p.Targets = append(p.Targets, &Target{repo: r, Server: s.Name, entryIndex: -1,
+	run.Targets = append(run.Targets, &Target{repo: r, Server: s.Name,
 		Paths: []string{filepath.Join(s.Path, servers.PlaceholderDir, servers.PlaceholderFile)},
 		rel:   []string{rel}, absentKnown: true, absentBefore: []string{rel}})
 }

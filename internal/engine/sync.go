@@ -150,7 +150,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 		toPush = append(toPush, rp.entry(c))
 	}
 	lr.Close() // the list only informs; the push decides
-	if err := r.pushWithRetry(ctx, remote, ref); err != nil {
+	if err := r.pushWithRetry(ctx, remote, ref, nil); err != nil {
 		return fail(ExitNotPushed, "%s in %s not pushed to %s:\n%s\n"+
 			"Nothing is lost: the commits stay in the local repository, which is clean. "+
 			"When the problem is fixed, run `opsync sync` again.",
