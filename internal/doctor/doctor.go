@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/git"
-	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/shim"
 	"coopcloud.tech/opsync/internal/state"
 	"coopcloud.tech/opsync/internal/ui"
@@ -221,30 +219,17 @@ func (d *doctor) checkShim() {
 	}
 }
 
-// repos lists the repositories that hold server directories (and the one
-// servers/ itself is in), sorted.
+// repos lists the git repositories that hold server directories (and the
+// one servers/ itself is in), sorted: the engine's one discovery.
 func (d *doctor) repos(cfg *config.Config) []*git.Repo {
-	layout := servers.Layout{AbraDir: cfg.AbraDir}
-	byTree := map[string]*git.Repo{}
-	dirs := []string{layout.Dir()}
-	srvs, _ := layout.Servers()
-	for _, s := range srvs {
-		dirs = append(dirs, s.Real)
-	}
-	for _, dir := range dirs {
-		rp, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			continue
-		}
-		if r, err := git.FindRepo(rp); err == nil {
-			byTree[r.WorkTree] = r
-		}
-	}
+	eng := engine.New(engine.Options{Dir: d.o.WorkDir, Getenv: d.o.Getenv, GitPath: d.o.GitPath})
+	rs, _ := eng.ReposIn(cfg)
 	var out []*git.Repo
-	for _, r := range byTree {
-		out = append(out, r)
+	for _, rp := range rs {
+		if r := rp.GitRepo(); r != nil {
+			out = append(out, r)
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].WorkTree < out[j].WorkTree })
 	return out
 }
 

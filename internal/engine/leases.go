@@ -219,7 +219,7 @@ func (e *Engine) repos() ([]*repo, *config.Config, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	all, err := e.reposWith(cfg)
+	all, err := e.ReposIn(cfg)
 	if err != nil {
 		return nil, cfg, err
 	}

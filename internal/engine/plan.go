@@ -1,14 +1,11 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 
 	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/config"
-	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/ui"
 )
@@ -197,10 +194,6 @@ func (p *Plan) SuggestsSetup() bool {
 	if !p.Config.Sync {
 		return true
 	}
-	dir, err := filepath.EvalSymlinks(filepath.Join(p.Config.AbraDir, "servers"))
-	if err != nil {
-		return true
-	}
-	_, err = git.FindRepo(dir)
-	return errors.Is(err, git.ErrNotRepo)
+	r, err := repoOf(servers.Layout{AbraDir: p.Config.AbraDir}.Dir())
+	return err == nil && r == nil
 }

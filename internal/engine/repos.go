@@ -47,10 +47,13 @@ func (e *Engine) Repos() ([]*Repository, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.reposWith(cfg)
+	return e.ReposIn(cfg)
 }
 
-func (e *Engine) reposWith(cfg *config.Config) ([]*Repository, error) {
+// ReposIn is Repos for a configuration already loaded. It is the one walk
+// from abra's server directories to the repositories holding them (a
+// command's plan walks only to the ones it needs, with the same repoOf).
+func (e *Engine) ReposIn(cfg *config.Config) ([]*Repository, error) {
 	layout := servers.Layout{AbraDir: cfg.AbraDir}
 	srvs, err := layout.Servers()
 	if err != nil {
@@ -59,12 +62,12 @@ func (e *Engine) reposWith(cfg *config.Config) ([]*Repository, error) {
 	byTree := map[string]*Repository{}
 	var out []*Repository
 	add := func(dir string) (*Repository, error) {
-		r, err := git.FindRepo(dir)
-		if errors.Is(err, git.ErrNotRepo) {
-			return nil, nil
-		}
+		r, err := repoOf(dir)
 		if err != nil {
 			return nil, refuse(ExitConfig, "cannot read the git repository holding %s: %v", e.display(dir), err)
+		}
+		if r == nil {
+			return nil, nil
 		}
 		if rp, ok := byTree[r.WorkTree]; ok {
 			return rp, nil
@@ -126,26 +129,41 @@ func (e *Engine) RepoAt(dir string) (*Repository, error) {
 	rp := &Repository{Path: r.WorkTree, Git: true, Servers: []string{}, e: e, cfg: cfg, r: e.newRepo(r, cfg.Settings)}
 	rp.SyncOn, rp.Reason = e.syncReason(cfg)
 	layout := servers.Layout{AbraDir: cfg.AbraDir}
-	if srvs, err := layout.Servers(); err == nil {
-		for _, s := range srvs {
-			if sr, err := git.FindRepo(s.Real); err == nil && sr.WorkTree == r.WorkTree {
-				rp.Servers = append(rp.Servers, s.Name)
+	holdsServersDir := false
+	if all, err := e.ReposIn(cfg); err == nil {
+		for _, other := range all {
+			if other.Git && other.Path == r.WorkTree {
+				rp.Servers = other.Servers
+				holdsServersDir = true // Repos lists it: it holds servers/ or a server directory
 			}
 		}
 	}
-	if rp.SyncOn && len(rp.Servers) == 0 && !rp.holdsServersDir() {
+	if rp.SyncOn && len(rp.Servers) == 0 && !holdsServersDir {
 		rp.SyncOn, rp.Reason = false, fmt.Sprintf("holds no server directory of %s", e.display(layout.Dir()))
 	}
 	return rp, nil
 }
 
-func (rp *Repository) holdsServersDir() bool {
-	real, err := filepath.EvalSymlinks(servers.Layout{AbraDir: rp.cfg.AbraDir}.Dir())
+// GitRepo is the git repository, nil for a server directory outside git.
+func (rp *Repository) GitRepo() *git.Repo {
+	if rp.r == nil {
+		return nil
+	}
+	return rp.r.r
+}
+
+// repoOf is the git repository whose work tree holds dir (symbolic links
+// resolved), nil when there is none or dir does not exist.
+func repoOf(dir string) (*git.Repo, error) {
+	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return false
+		return nil, nil
 	}
 	r, err := git.FindRepo(real)
-	return err == nil && r.WorkTree == rp.Path
+	if errors.Is(err, git.ErrNotRepo) {
+		return nil, nil
+	}
+	return r, err
 }
 
 func (e *Engine) loadConfig() (*config.Config, error) {

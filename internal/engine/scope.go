@@ -1,14 +1,12 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	"coopcloud.tech/opsync/internal/abra"
-	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/internal/servers"
 	"coopcloud.tech/opsync/internal/state"
 )
@@ -87,12 +85,12 @@ func (p *scope) anyRepo() bool { return len(p.repos) > 0 }
 // repoFor returns the repository holding a server directory, nil when the
 // directory is not in a git work tree.
 func (p *scope) repoFor(s servers.Server) (*repo, error) {
-	r, err := git.FindRepo(s.Real)
-	if errors.Is(err, git.ErrNotRepo) {
-		return nil, nil
-	}
+	r, err := repoOf(s.Real)
 	if err != nil {
 		return nil, refuse(ExitConfig, "cannot read the git repository holding %s: %v", s.Path, err)
+	}
+	if r == nil {
+		return nil, nil
 	}
 	if existing, ok := p.repos[r.WorkTree]; ok {
 		return existing, nil
