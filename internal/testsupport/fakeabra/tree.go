@@ -1,7 +1,7 @@
 package fakeabra
 
 // commandTree builds abra's command tree: command words, aliases, flags
-// and argument counts (abra-reference.md §2–3). Built per run so it holds
+// and argument counts (docs/abra-reference.md §2–3). Built per run so it holds
 // no shared mutable state.
 func commandTree() *command {
 	var (
