@@ -46,7 +46,7 @@ func BenchmarkPlanCommand(b *testing.B) {
 				ArgsLenAtDash: -1, Flags: map[string]string{"force": "true"}, AbraDir: abraDir}
 			b.ReportAllocs()
 			b.ResetTimer()
-			for b.Loop() {
+			for range b.N {
 				p, err := eng.PlanCommand(cmd)
 				if err != nil {
 					b.Fatal(err)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func TestBugWhileAbandoning(t *testing.T) {
 // Abandon is safe on a plan that was never made.
 func TestAbandonNilPlan(t *testing.T) {
 	var p *opsync.Plan
-	p.Abandon(t.Context())
+	p.Abandon(context.Background())
 	var run *engine.Run
-	run.Abandon(t.Context())
+	run.Abandon(context.Background())
 }

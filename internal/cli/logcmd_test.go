@@ -216,7 +216,7 @@ func BenchmarkLog20000(b *testing.B) {
 	abraDir := makeLogFixture(b, 20000)
 	repo := filepath.Join(abraDir, "servers")
 	gitLog := func(b *testing.B, args ...string) {
-		for b.Loop() {
+		for range b.N {
 			cmd := exec.Command("git", append([]string{"-C", repo, "log"}, args...)...)
 			cmd.Stdout = io.Discard
 			if err := cmd.Run(); err != nil {
@@ -228,7 +228,7 @@ func BenchmarkLog20000(b *testing.B) {
 	// slows both alike; the ratio is the number to read.
 	b.Run("ratio", func(b *testing.B) {
 		var tGit, tRaw, tOpsync time.Duration
-		for b.Loop() {
+		for range b.N {
 			for _, run := range []struct {
 				total *time.Duration
 				args  []string
@@ -261,7 +261,7 @@ func BenchmarkLog20000(b *testing.B) {
 		{"opsync-log-limit-20", []string{"log", "--limit", "20"}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			for b.Loop() {
+			for range b.N {
 				runOpsync(b, abraDir, io.Discard, c.args...)
 			}
 		})
