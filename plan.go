@@ -82,13 +82,13 @@ func (p *Plan) Reason() string { return p.p.Reason }
 func (p *Plan) Modifies() bool { return p.p.Modifies }
 
 // Pulls reports whether Before pulls at least one repository.
-func (p *Plan) Pulls() bool { return p.p.Pull() }
+func (p *Plan) Pulls() bool { return p.p.Pulls() }
 
 // Commits reports whether After commits log entries.
-func (p *Plan) Commits() bool { return p.p.Commit() }
+func (p *Plan) Commits() bool { return p.p.Commits() }
 
 // Pushes reports whether After pushes them.
-func (p *Plan) Pushes() bool { return p.p.Push() }
+func (p *Plan) Pushes() bool { return p.p.Pushes() }
 
 // TakesLeases reports whether Before takes app leases on the remote.
 func (p *Plan) TakesLeases() bool { return p.p.Lease() }

@@ -79,7 +79,7 @@ func (r *repo) intentPath(id string) string {
 // abra starts; a failure to write is a warning (the entry is still made by
 // this process, as before).
 func (run *Run) WriteIntents() {
-	if !run.Commit() {
+	if !run.Commits() {
 		return
 	}
 	start, _ := proc.StartTime(os.Getpid())

@@ -265,13 +265,6 @@ func (rp *Repository) AddLeases(ctx context.Context, st *RepoStatus) {
 	}
 }
 
-// Leases reads the leases on one repository's remote (one fetch of the
-// lease refs), as ListLeases does for each: for inspection commands
-// (status), which have the repository and its settings at hand.
-func (e *Engine) Leases(ctx context.Context, r *git.Repo, s config.Settings) RepoLeases {
-	return e.newRepo(r, s).leases(ctx)
-}
-
 func (r *repo) leases(ctx context.Context) RepoLeases {
 	rl := RepoLeases{Repo: r.r.WorkTree, Leases: []lease.Lease{}}
 	rm, err := r.leaseRemote(ctx)

@@ -79,11 +79,11 @@ type Target struct {
 // Repo is the work tree the entry is committed in.
 func (t *Target) Repo() string { return t.repo.r.WorkTree }
 
-// Commit reports whether After commits log entries.
-func (p *Plan) Commit() bool { return p.Active && p.Modifies }
+// Commits reports whether After commits log entries.
+func (p *Plan) Commits() bool { return p.Active && p.Modifies }
 
-// Push reports whether After pushes them.
-func (p *Plan) Push() bool { return p.Commit() && p.syncAllowed() }
+// Pushes reports whether After pushes them.
+func (p *Plan) Pushes() bool { return p.Commits() && p.syncAllowed() }
 
 func (p *Plan) syncAllowed() bool { return !p.Flags.NoSync && !p.Inv.Offline() }
 

@@ -137,9 +137,9 @@ func checkPlan(t *testing.T, w *planWorld, line string, p *engine.Plan, want wan
 	if want.reason == "" && p.Reason != "" || !strings.Contains(p.Reason, want.reason) {
 		t.Errorf("Reason = %q, want %q", p.Reason, want.reason)
 	}
-	if p.Modifies != want.modifies || p.Pull() != want.pull || p.Commit() != want.commit || p.Push() != want.push {
+	if p.Modifies != want.modifies || p.Pulls() != want.pull || p.Commits() != want.commit || p.Pushes() != want.push {
 		t.Errorf("modifies %v pull %v commit %v push %v; want %v %v %v %v",
-			p.Modifies, p.Pull(), p.Commit(), p.Push(), want.modifies, want.pull, want.commit, want.push)
+			p.Modifies, p.Pulls(), p.Commits(), p.Pushes(), want.modifies, want.pull, want.commit, want.push)
 	}
 	wantPaths := []string{}
 	for _, rel := range want.paths {
@@ -279,7 +279,7 @@ func TestPlanCooldown(t *testing.T) {
 	}
 
 	p := plan("app ps foo.example.org")
-	if !p.Pull() {
+	if !p.Pulls() {
 		t.Fatal("first read-only command plans no pull")
 	}
 	if err := p.Run().Before(context.Background()); err != nil {
@@ -292,8 +292,8 @@ func TestPlanCooldown(t *testing.T) {
 	w.now = w.now.Add(4 * time.Minute)
 	for _, line := range []string{"app ps foo.example.org", "app check bar.example.org", "a ls", "app logs foo.example.org app"} {
 		p = plan(line)
-		if p.Pull() || !p.Active {
-			t.Errorf("%s inside the cooldown: Pull() %v, Active %v", line, p.Pull(), p.Active)
+		if p.Pulls() || !p.Active {
+			t.Errorf("%s inside the cooldown: Pull() %v, Active %v", line, p.Pulls(), p.Active)
 		}
 		if err := p.Run().Before(context.Background()); err != nil {
 			t.Errorf("Before: %v", err)
@@ -302,27 +302,27 @@ func TestPlanCooldown(t *testing.T) {
 			t.Errorf("Before of %s inside the cooldown started %d git processes: %q", line, n, seen)
 		}
 	}
-	if p := plan("app ps foo.example.org --force-sync"); !p.Pull() {
+	if p := plan("app ps foo.example.org --force-sync"); !p.Pulls() {
 		t.Error("--force-sync inside the cooldown plans no pull")
 	}
 	w.env["OPSYNC_FORCE_SYNC"] = "1"
-	if p := plan("app ps foo.example.org"); !p.Pull() {
+	if p := plan("app ps foo.example.org"); !p.Pulls() {
 		t.Error("OPSYNC_FORCE_SYNC=1 inside the cooldown plans no pull")
 	}
 	delete(w.env, "OPSYNC_FORCE_SYNC")
-	if p := plan("app deploy foo.example.org"); !p.Pull() {
+	if p := plan("app deploy foo.example.org"); !p.Pulls() {
 		t.Error("a modifying command inside the cooldown plans no pull")
 	}
-	if p := plan("app ps missing.example.org"); !p.Pull() {
+	if p := plan("app ps missing.example.org"); !p.Pulls() {
 		t.Error("an app not found locally plans no pull")
 	}
 	w.now = w.now.Add(time.Minute)
-	if p := plan("app ps foo.example.org"); !p.Pull() {
+	if p := plan("app ps foo.example.org"); !p.Pulls() {
 		t.Error("after the cooldown: no pull planned")
 	}
 	// A clock that went backwards does not extend the cooldown.
 	w.now = w.now.Add(-time.Hour)
-	if p := plan("app ps foo.example.org"); !p.Pull() {
+	if p := plan("app ps foo.example.org"); !p.Pulls() {
 		t.Error("clock before the last pull: no pull planned")
 	}
 }

@@ -195,7 +195,7 @@ func (run *Run) After(ctx context.Context, abraExit int, took time.Duration) *Ou
 	for _, r := range repos {
 		committed := run.commitTargets(ctx, r, abraExit, took, out)
 		run.dropIntent(r)
-		if committed && run.Push() {
+		if committed && run.Pushes() {
 			run.push(ctx, r, out)
 		} else if committed {
 			run.reportLocal(r, out)

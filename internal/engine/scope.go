@@ -26,8 +26,8 @@ type scope struct {
 	warnings  []string
 }
 
-// Pull reports whether Before pulls at least one repository.
-func (p *scope) Pull() bool {
+// Pulls reports whether Before pulls at least one repository.
+func (p *scope) Pulls() bool {
 	if !p.Active || !p.syncAllowed() {
 		return false
 	}
@@ -45,7 +45,7 @@ func (p *scope) Pull() bool {
 // Paths lists the env files the log entries would commit, as abra names them.
 func (p *scope) Paths() []string {
 	var out []string
-	if !p.Commit() {
+	if !p.Commits() {
 		return []string{}
 	}
 	for _, t := range p.Targets {
