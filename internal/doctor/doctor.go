@@ -155,7 +155,7 @@ func (d *doctor) checkIdentity(ctx context.Context, cfg *config.Config) {
 	if err != nil {
 		d.add(Check{Name: "identity", Status: Fail,
 			Detail: "git does not know who you are, so no log entry can be committed (modifying abra commands stop before abra runs): " + lastLine(err),
-			Fix:    `git config --global user.name "Your Name" && git config --global user.email you@example.org`})
+			Fix:    git.IdentityFix})
 		return
 	}
 	d.add(Check{Name: "identity", Status: OK, Detail: ident + " (the author of your log entries)"})

@@ -27,8 +27,7 @@ func (run *Run) checkIdentity(ctx context.Context) error {
 			return &Error{Code: ExitSyncFailed, Err: err}
 		}
 		return refuse(ExitSyncFailed, "git cannot make a commit in %s because it does not know who you are, so abra was not run:\n%s\n"+
-			"Set your name and email once: `git config --global user.name \"Your Name\"` and "+
-			"`git config --global user.email you@example.org`; they author every log entry.",
+			"Set your name and email once, `"+git.IdentityFix+"`: they author every log entry.",
 			r.name(), git.Indent(strings.TrimSpace(git.StderrOf(err))))
 	}
 	run.ident = ident

@@ -6,6 +6,11 @@ import (
 	"strings"
 )
 
+// IdentityFix is what to type, once, so that git knows who authors
+// commits: every log entry is authored by the operator. The engine, init
+// and doctor all advise it in these words.
+const IdentityFix = `git config --global user.name "Your Name" && git config --global user.email you@example.org`
+
 // identFromFiles works out, without starting git, the identity git will
 // author and commit with, when it is set explicitly: in GIT_AUTHOR_* /
 // GIT_COMMITTER_* variables or as author.*, committer.* and user.* in the

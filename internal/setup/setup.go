@@ -278,8 +278,7 @@ func (r *run) checkIdentity(ctx context.Context, repo *git.Repo) error {
 	}
 	if _, err := c.Ident(ctx); err != nil {
 		return refuse("git does not know who you are, and every opsync log entry is a commit authored by you. "+
-			"Set your name and email, then run opsync init again:\n"+
-			"    git config --global user.name \"Your Name\"\n    git config --global user.email you@example.org\n%v", err)
+			"Set your name and email once, `"+git.IdentityFix+"`, then run opsync init again:\n%v", err)
 	}
 	return nil
 }
