@@ -42,7 +42,7 @@ type LogEntry struct {
 func (le LogEntry) Failed() bool { return !le.Manual && !le.Merge && le.Entry.Exit != 0 }
 
 // logEntryJSON is LogEntry's JSON: flat, every key always present, in a
-// fixed order. The keys are part of opsync's interface (README, "opsync log").
+// fixed order. The keys are part of opsync's interface (docs/json.md).
 type logEntryJSON struct {
 	Commit          string          `json:"commit"`
 	Time            string          `json:"time"`
@@ -70,7 +70,7 @@ type logEntryJSON struct {
 	Unreadable      []string        `json:"unreadable"`
 }
 
-// MarshalJSON writes the entry with the keys documented in the README.
+// MarshalJSON writes the entry with the keys documented in docs/json.md.
 // exit and duration_seconds are null for manual commits and merges (and
 // duration_seconds when the entry does not say).
 func (le LogEntry) MarshalJSON() ([]byte, error) {
