@@ -104,7 +104,11 @@ type Config struct {
 	User          *File  // $ABRA_DIR/abra.yml, or nil (nil too when it is the Project file)
 	Sync          bool   // sync: true is in effect
 	SyncSource    string // which file said so ("" when no file did)
-	Settings      Settings
+	// Settings are the operator's own (abra.yml over the defaults); a
+	// repository's effective settings add its team file (ForRepo).
+	Settings Settings
+
+	teams map[string]*TeamFile // by work tree, as read
 }
 
 // Error is a configuration problem, with the file and line.

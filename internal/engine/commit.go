@@ -60,7 +60,7 @@ func (run *Run) commitTargets(ctx context.Context, r *repo, abraExit int, took t
 				run.e.event(EventUnchanged, "%s is unchanged: nothing to log", run.e.display(t.Paths[0]))
 				continue
 			}
-			entry.Notes = notes
+			entry.Notes = append(entry.Notes, notes...)
 		}
 		if err := r.c.CommitOnly(ctx, oplog.Format(entry), paths, fresh); err != nil {
 			run.e.sayError("the log entry for `%s` could not be committed in %s:\n%s\n%s", run.Line, r.name(), err, commitAdvice(err, t))
@@ -121,7 +121,14 @@ func (run *Run) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
 	if run.command != "" {
 		command = run.command
 	}
+	var notes []string
+	if run.Flags.NoLease && run.Modifies && t.repo.settings.Lease {
+		// The team (or the operator) leases every change: say that this
+		// one went without.
+		notes = append(notes, "no lease taken: --no-lease was given, though leasing is on for "+run.e.display(t.repo.r.WorkTree))
+	}
 	return oplog.Entry{
+		Notes:     notes,
 		Line:      line,
 		Command:   command,
 		Reason:    run.Flags.Reason,

@@ -21,19 +21,39 @@ type heldLease struct {
 	stop func() // stops its heartbeat
 }
 
-// leaseWanted: the command changes a server and leasing is on for it.
-func (p *Plan) leaseWanted() bool {
+// leaseWanted: the command changes a server and leasing is on for it:
+// --lease, the operator's abra.yml, or the team file of a repository it
+// logs to.
+func (p *scope) leaseWanted() bool {
 	if !p.Active || !p.Modifies || p.edits || p.Flags.NoLease {
 		return false
 	}
-	return p.Flags.Lease || (p.Config != nil && p.Config.Settings.Lease)
+	return p.Flags.Lease || p.leaseSettings().Lease
 }
 
 // Lease reports whether Before takes app leases.
-func (p *Plan) Lease() bool { return p.leaseWanted() && p.syncAllowed() }
+func (p *scope) Lease() bool { return p.leaseWanted() && p.syncAllowed() }
 
-func (p *Plan) leaseWait() time.Duration {
-	s := p.Config.Settings
+// leaseSettings are the lease settings in effect: those of the repository
+// the command's (first) entry goes to, team file included; else, of any
+// repository in scope with leasing on; else the operator's own.
+func (p *scope) leaseSettings() config.Settings {
+	if len(p.Targets) > 0 {
+		return p.Targets[0].repo.settings
+	}
+	for _, r := range p.sortedRepos(nil) {
+		if r.settings.Lease {
+			return r.settings
+		}
+	}
+	if p.Config == nil {
+		return config.DefaultSettings()
+	}
+	return p.Config.Settings
+}
+
+func (p *scope) leaseWait() time.Duration {
+	s := p.leaseSettings()
 	switch {
 	case p.Flags.WaitGiven && p.Flags.Wait == 0:
 		return s.LeaseTTL
@@ -91,7 +111,7 @@ func (run *Run) takeLease(ctx context.Context, t *Target) (*heldLease, error) {
 	if err := lease.CheckName(t.Server, t.App); err != nil {
 		return nil, refuse(ExitUsage, "cannot take a lease on %s: %v. Add --no-lease to run the command without one", t.App, err)
 	}
-	s := run.Config.Settings
+	s := t.repo.settings
 	want := lease.Lease{ID: lease.NewID(), Server: t.Server, App: t.App, Operator: run.ident, Host: run.e.o.Host,
 		PID: os.Getpid(), Command: run.Line}
 	now := run.e.o.Now
@@ -134,7 +154,7 @@ func (run *Run) heldRefusal(t *Target, he *lease.HeldError) error {
 		fmt.Fprintf(&b, "Waited %s for it; ", he.Waited.Round(time.Second))
 	}
 	b.WriteString("abra was not run.\n")
-	fmt.Fprintf(&b, "Wait for it: add --wait (up to %s) or --wait=DURATION.\n", run.Config.Settings.LeaseTTL)
+	fmt.Fprintf(&b, "Wait for it: add --wait (up to %s) or --wait=DURATION.\n", run.leaseSettings().LeaseTTL)
 	fmt.Fprintf(&b, "Or, if that command is surely no longer running: `opsync lease break %s --id %s`.", h.App, h.ID)
 	return refuse(ExitSyncFailed, "%s", b.String())
 }
@@ -142,7 +162,7 @@ func (run *Run) heldRefusal(t *Target, he *lease.HeldError) error {
 // startHeartbeats renews the plan's leases while abra runs, every third
 // of their time to live.
 func (run *Run) startHeartbeats() {
-	every := run.Config.Settings.LeaseTTL / 3
+	every := run.leaseSettings().LeaseTTL / 3
 	for _, l := range run.leases {
 		app := l.held.Lease.App
 		warned := false

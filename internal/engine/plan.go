@@ -167,21 +167,52 @@ func (e *Engine) plan(args []string, getenv func(string) string) (*Plan, error) 
 			return nil, &Error{Code: ExitUsage, Err: err}
 		}
 	}
-	if p.Modifies && inv.App == "" && !(inv.Cmd != nil && inv.Cmd.Args.Kind == abra.AppFromFlags) {
-		return nil, refuse(ExitUsage, "`%s` names no app, so opsync cannot tell which env file to log. "+
-			"Give the app name (the env file's name without .env), e.g. `abra %s foo.example.org`, "+
-			"or add --no-operator-log to run it without a log entry", p.Line, inv.CommandName())
+	if err := p.needsApp(); err != nil {
+		return nil, err
 	}
 	p.layout = servers.Layout{AbraDir: cfg.AbraDir}
 	p.Env = []string{"ABRA_DIR=" + cfg.AbraDir}
 	if err := p.locate(); err != nil {
 		return nil, err
 	}
+	if !p.Modifies && inv.Cmd != nil && !inv.Help() && p.teamAlsoLogs(inv.CommandName()) {
+		// The team file of a repository the command concerns logs it.
+		p.Modifies = true
+		if err := p.needsApp(); err != nil {
+			return nil, err
+		}
+		if err := p.locate(); err != nil {
+			return nil, err
+		}
+	}
 	if len(p.Targets) == 0 && !p.needFind && !p.detectNew && !p.anyRepo() {
 		return p.inactive("no server directory of this command is inside a git work tree"), nil
 	}
 	p.decidePulls()
 	return p, nil
+}
+
+// needsApp refuses a modifying command that names no app: there is no
+// env file to log.
+func (p *Plan) needsApp() error {
+	inv := p.Inv
+	if p.Modifies && inv.App == "" && !(inv.Cmd != nil && inv.Cmd.Args.Kind == abra.AppFromFlags) {
+		return refuse(ExitUsage, "`%s` names no app, so opsync cannot tell which env file to log. "+
+			"Give the app name (the env file's name without .env), e.g. `abra %s foo.example.org`, "+
+			"or add --no-operator-log to run it without a log entry", p.Line, inv.CommandName())
+	}
+	return nil
+}
+
+// teamAlsoLogs reports whether the team file of a repository in scope
+// lists the command in also_log.
+func (p *scope) teamAlsoLogs(cmd string) bool {
+	for _, r := range p.repos {
+		if slices.Contains(r.settings.AlsoLog, cmd) {
+			return true
+		}
+	}
+	return false
 }
 
 // SuggestsSetup reports whether the plan is an `abra server add` for which

@@ -72,7 +72,11 @@ func (e *Engine) ReposIn(cfg *config.Config) ([]*Repository, error) {
 		if rp, ok := byTree[r.WorkTree]; ok {
 			return rp, nil
 		}
-		rp := &Repository{Path: r.WorkTree, Git: true, e: e, cfg: cfg, r: e.newRepo(r, cfg.Settings)}
+		settings, err := cfg.ForRepo(r.WorkTree)
+		if err != nil {
+			return nil, &Error{Code: ExitConfig, Err: err}
+		}
+		rp := &Repository{Path: r.WorkTree, Git: true, e: e, cfg: cfg, r: e.newRepo(r, settings)}
 		rp.SyncOn, rp.Reason = e.syncReason(cfg)
 		byTree[r.WorkTree] = rp
 		out = append(out, rp)
@@ -126,7 +130,11 @@ func (e *Engine) RepoAt(dir string) (*Repository, error) {
 	if err != nil {
 		return nil, refuse(ExitConfig, "cannot read the git repository holding %s: %v", e.display(dir), err)
 	}
-	rp := &Repository{Path: r.WorkTree, Git: true, Servers: []string{}, e: e, cfg: cfg, r: e.newRepo(r, cfg.Settings)}
+	settings, err := cfg.ForRepo(r.WorkTree)
+	if err != nil {
+		return nil, &Error{Code: ExitConfig, Err: err}
+	}
+	rp := &Repository{Path: r.WorkTree, Git: true, Servers: []string{}, e: e, cfg: cfg, r: e.newRepo(r, settings)}
 	rp.SyncOn, rp.Reason = e.syncReason(cfg)
 	layout := servers.Layout{AbraDir: cfg.AbraDir}
 	holdsServersDir := false

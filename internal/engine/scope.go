@@ -95,7 +95,11 @@ func (p *scope) repoFor(s servers.Server) (*repo, error) {
 	if existing, ok := p.repos[r.WorkTree]; ok {
 		return existing, nil
 	}
-	rs := p.e.newRepo(r, p.Config.Settings)
+	settings, err := p.Config.ForRepo(r.WorkTree)
+	if err != nil {
+		return nil, &Error{Code: ExitConfig, Err: fmt.Errorf("%w\nFix the file (it is the team's: commit and push the fix), or prefix the command with OPSYNC=nolog to run abra without opsync this once.", err)}
+	}
+	rs := p.e.newRepo(r, settings)
 	p.repos[r.WorkTree] = rs
 	return rs, nil
 }
