@@ -170,6 +170,22 @@ func printStatus(w io.Writer, p ui.Palette, name string, st engine.RepoStatus, n
 		}
 		row("lock", p.Warn(held))
 	}
+	first := true
+	for _, s := range st.Settings {
+		if s.From == "default" {
+			continue
+		}
+		line := fmt.Sprintf("%s %s (%s)", s.Key, ui.Escape(s.Value), ui.Escape(s.From))
+		if first {
+			row("settings", line)
+			first = false
+		} else {
+			more(line)
+		}
+		if s.Note != "" {
+			more(p.Warn(ui.Escape(s.Note)))
+		}
+	}
 	for _, in := range st.Interrupted {
 		row("interrupted", p.Warn(in))
 	}

@@ -102,10 +102,10 @@ func teamKeyList() string { return strings.Join(teamKeySlice(), ", ") }
 
 // Source says where an effective setting comes from.
 type Source struct {
-	Key   string
-	Value string // as opsync reads it
-	From  string // "default", a file's path, or "team file + abra.yml" for a merged list
-	Note  string // what the team file overrides of the operator's own setting, if anything
+	Key   string `json:"key"`
+	Value string `json:"value"`          // as opsync reads it
+	From  string `json:"from"`           // "default", a file's path, or "<team file> + <abra.yml>" for also_log
+	Note  string `json:"note,omitempty"` // what the team file overrides of the operator's own setting
 }
 
 // WithTeam is the effective settings for a repository whose team file is
@@ -234,6 +234,10 @@ func (c *Config) ForRepo(workTree string) (Settings, error) {
 	}
 	return c.WithTeam(t), nil
 }
+
+// Forget makes the next ForRepo or TeamFile read the repository's team
+// file again (a pull may have changed it).
+func (c *Config) Forget(workTree string) { delete(c.teams, workTree) }
 
 // TeamFile is the team file of the repository whose work tree is
 // workTree, nil when it has none; read once per Config.

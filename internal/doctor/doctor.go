@@ -221,13 +221,13 @@ func (d *doctor) checkShim() {
 
 // repos lists the git repositories that hold server directories (and the
 // one servers/ itself is in), sorted: the engine's one discovery.
-func (d *doctor) repos(cfg *config.Config) []*git.Repo {
+func (d *doctor) repos(cfg *config.Config) []*engine.Repository {
 	eng := engine.New(engine.Options{Dir: d.o.WorkDir, Getenv: d.o.Getenv, GitPath: d.o.GitPath})
 	rs, _ := eng.ReposIn(cfg)
-	var out []*git.Repo
+	var out []*engine.Repository
 	for _, rp := range rs {
-		if r := rp.GitRepo(); r != nil {
-			out = append(out, r)
+		if rp.GitRepo() != nil {
+			out = append(out, rp)
 		}
 	}
 	return out
@@ -235,7 +235,7 @@ func (d *doctor) repos(cfg *config.Config) []*git.Repo {
 
 func (d *doctor) firstRepo(cfg *config.Config) *git.Repo {
 	if rs := d.repos(cfg); len(rs) > 0 {
-		return rs[0]
+		return rs[0].GitRepo()
 	}
 	return nil
 }
@@ -253,7 +253,9 @@ func (d *doctor) checkRepos(ctx context.Context, cfg *config.Config, gitOK bool)
 			Fix:    "run `opsync init` (with --remote URL or --server-remote SERVER to share the log)"})
 		return
 	}
-	for _, r := range repos {
+	for _, rp := range repos {
+		r := rp.GitRepo()
+		d.checkSettings(rp)
 		if !d.checkRepoState(r) || !gitOK {
 			d.checkCooldown(r, cfg)
 			continue
@@ -562,4 +564,39 @@ func Failed(checks []Check) bool {
 		}
 	}
 	return false
+}
+
+// checkSettings reports the repository's team file and the settings that
+// are not the defaults, each with where it comes from.
+func (d *doctor) checkSettings(rp *engine.Repository) {
+	name := d.show(rp.Path)
+	if rp.TeamErr != nil {
+		d.add(Check{Name: "settings", Repository: name, Status: Fail,
+			Detail: "the team's settings cannot be read, so commands that log here refuse to run: " + rp.TeamErr.Error(),
+			Fix:    "fix the file, commit and push the fix (it is the team's)"})
+		return
+	}
+	var set, notes []string
+	for _, s := range rp.Settings() {
+		if s.From != "default" {
+			set = append(set, fmt.Sprintf("%s %s (%s)", s.Key, s.Value, s.From))
+		}
+		if s.Note != "" {
+			notes = append(notes, s.Note)
+		}
+	}
+	team := "no team file (" + config.TeamFileName + ")"
+	if t := rp.TeamFile(); t != nil {
+		team = "team file " + d.show(t.Path)
+	}
+	detail := team + "; all settings are the defaults"
+	if len(set) > 0 {
+		detail = team + "; " + strings.Join(set, ", ")
+	}
+	if len(notes) > 0 {
+		d.add(Check{Name: "settings", Repository: name, Status: Warn, Detail: detail + "; " + strings.Join(notes, "; "),
+			Fix: "remove the setting from your abra.yml, or agree a change of the team file"})
+		return
+	}
+	d.add(Check{Name: "settings", Repository: name, Status: OK, Detail: detail})
 }

@@ -122,7 +122,7 @@ func (run *Run) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
 		command = run.command
 	}
 	var notes []string
-	if run.Flags.NoLease && run.Modifies && t.repo.settings.Lease {
+	if run.Flags.NoLease && run.Modifies && t.repo != nil && t.repo.settings.Lease {
 		// The team (or the operator) leases every change: say that this
 		// one went without.
 		notes = append(notes, "no lease taken: --no-lease was given, though leasing is on for "+run.e.display(t.repo.r.WorkTree))

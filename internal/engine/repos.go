@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/git"
@@ -26,6 +27,10 @@ type Repository struct {
 	// not), e.g. "sync: true in ~/.abra/abra.yml".
 	SyncOn bool
 	Reason string
+	// TeamErr is why its team file (.opsync.yml) cannot be read; the
+	// operator's own settings apply meanwhile, and commands that log to it
+	// refuse to run until it is fixed.
+	TeamErr error
 
 	e   *Engine
 	cfg *config.Config
@@ -72,11 +77,11 @@ func (e *Engine) ReposIn(cfg *config.Config) ([]*Repository, error) {
 		if rp, ok := byTree[r.WorkTree]; ok {
 			return rp, nil
 		}
-		settings, err := cfg.ForRepo(r.WorkTree)
-		if err != nil {
-			return nil, &Error{Code: ExitConfig, Err: err}
+		settings, terr := cfg.ForRepo(r.WorkTree)
+		if terr != nil {
+			settings = cfg.Settings
 		}
-		rp := &Repository{Path: r.WorkTree, Git: true, e: e, cfg: cfg, r: e.newRepo(r, settings)}
+		rp := &Repository{Path: r.WorkTree, Git: true, e: e, cfg: cfg, r: e.newRepo(r, settings), TeamErr: terr}
 		rp.SyncOn, rp.Reason = e.syncReason(cfg)
 		byTree[r.WorkTree] = rp
 		out = append(out, rp)
@@ -130,11 +135,11 @@ func (e *Engine) RepoAt(dir string) (*Repository, error) {
 	if err != nil {
 		return nil, refuse(ExitConfig, "cannot read the git repository holding %s: %v", e.display(dir), err)
 	}
-	settings, err := cfg.ForRepo(r.WorkTree)
-	if err != nil {
-		return nil, &Error{Code: ExitConfig, Err: err}
+	settings, terr := cfg.ForRepo(r.WorkTree)
+	if terr != nil {
+		settings = cfg.Settings
 	}
-	rp := &Repository{Path: r.WorkTree, Git: true, Servers: []string{}, e: e, cfg: cfg, r: e.newRepo(r, settings)}
+	rp := &Repository{Path: r.WorkTree, Git: true, Servers: []string{}, e: e, cfg: cfg, r: e.newRepo(r, settings), TeamErr: terr}
 	rp.SyncOn, rp.Reason = e.syncReason(cfg)
 	layout := servers.Layout{AbraDir: cfg.AbraDir}
 	holdsServersDir := false
@@ -158,6 +163,35 @@ func (rp *Repository) GitRepo() *git.Repo {
 		return nil
 	}
 	return rp.r.r
+}
+
+// TeamFile is the repository's team file, nil when it has none (or it
+// cannot be read: TeamErr).
+func (rp *Repository) TeamFile() *config.TeamFile {
+	if rp.cfg == nil || rp.TeamErr != nil {
+		return nil
+	}
+	t, _ := rp.cfg.TeamFile(rp.Path)
+	return t
+}
+
+// Settings lists the repository's effective settings and where each comes
+// from (the defaults, its team file, the operator's abra.yml).
+func (rp *Repository) Settings() []config.Source {
+	if rp.cfg == nil {
+		return nil
+	}
+	src := rp.cfg.Sources(rp.TeamFile())
+	for i, s := range src {
+		if s.From != "default" {
+			parts := strings.Split(s.From, " + ")
+			for j := range parts {
+				parts[j] = rp.e.display(parts[j])
+			}
+			src[i].From = strings.Join(parts, " + ")
+		}
+	}
+	return src
 }
 
 // repoOf is the git repository whose work tree holds dir (symbolic links

@@ -19,6 +19,7 @@ package engine
 import (
 	"context"
 	"os"
+	"reflect"
 	"time"
 
 	"coopcloud.tech/opsync/internal/servers"
@@ -134,6 +135,18 @@ func (run *Run) Before(ctx context.Context) (err error) {
 			}
 		}
 	}
+	if run.Modifies && !run.Lease() && run.teamChanged() && run.Lease() {
+		// The pull brought a team file that turns leasing on: lease the
+		// app now, then pull again so nothing its holder pushed is missed.
+		if err := run.takeLeases(ctx); err != nil {
+			return err
+		}
+		for _, r := range run.sortedRepos(run.targetsRepo) {
+			if err := run.pullBeforeCommand(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
 	if len(run.leases) > 0 {
 		run.startHeartbeats()
 	}
@@ -209,6 +222,23 @@ func (run *Run) After(ctx context.Context, abraExit int, took time.Duration) *Ou
 		}
 	}
 	return out
+}
+
+// teamChanged reads again the team file of every repository the command
+// logs to, which the pull may have brought or changed, and reports whether
+// any repository's settings changed. A team file that can no longer be
+// read leaves the settings as they were (the next command refuses).
+func (run *Run) teamChanged() bool {
+	changed := false
+	for _, r := range run.sortedRepos(run.targetsRepo) {
+		run.Config.Forget(r.r.WorkTree)
+		s, err := run.Config.ForRepo(r.r.WorkTree)
+		if err != nil || reflect.DeepEqual(s, r.settings) {
+			continue
+		}
+		r.settings, changed = s, true
+	}
+	return changed
 }
 
 // NotRun ends a plan whose abra could not be started: nothing ran, so

@@ -96,8 +96,14 @@ func (p *scope) repoFor(s servers.Server) (*repo, error) {
 		return existing, nil
 	}
 	settings, err := p.Config.ForRepo(r.WorkTree)
-	if err != nil {
-		return nil, &Error{Code: ExitConfig, Err: fmt.Errorf("%w\nFix the file (it is the team's: commit and push the fix), or prefix the command with OPSYNC=nolog to run abra without opsync this once.", err)}
+	switch {
+	case err != nil && p.Modifies:
+		return nil, &Error{Code: ExitConfig, Err: fmt.Errorf("%w\nabra was not run. Fix the file (it is the team's: commit and push the fix), "+
+			"or prefix the command with OPSYNC=nolog to run abra without opsync this once.", err)}
+	case err != nil:
+		// A read-only command needs none of the team's settings.
+		p.warnings = append(p.warnings, fmt.Sprintf("%v (the team's settings are ignored until the file is fixed)", err))
+		settings = p.Config.Settings
 	}
 	rs := p.e.newRepo(r, settings)
 	p.repos[r.WorkTree] = rs

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/internal/lease"
 	"coopcloud.tech/opsync/internal/lock"
@@ -67,6 +68,9 @@ type RepoStatus struct {
 	// Interrupted says what status did about commands whose opsync
 	// stopped while abra ran (intent.go).
 	Interrupted []string `json:"interrupted,omitempty"`
+	// Settings are the repository's effective operator_sync settings and
+	// where each comes from (default, the team file, abra.yml).
+	Settings []config.Source `json:"settings"`
 	// InStep: sync is on, nothing to push, nothing known to pull, nothing
 	// blocking.
 	InStep bool `json:"in_step"`
@@ -125,6 +129,11 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 	// thing status writes), or said to be waiting for their abra.
 	st.Interrupted = r.recoverIntents(ctx, rp.SyncOn)
 	settings := r.settings
+	st.Settings = rp.Settings()
+	if rp.TeamErr != nil {
+		st.Problems = append(st.Problems, fmt.Sprintf("the team's settings cannot be read, so commands that log here refuse to run: %v. "+
+			"Fix the file and commit the fix (it is the team's: push it too)", rp.TeamErr))
+	}
 	st.CooldownSeconds = settings.Cooldown.Seconds()
 	saved := state.Read(r.r.OpsyncDir())
 	if !saved.LastPull.IsZero() {
