@@ -227,8 +227,17 @@ func branchLine(p ui.Palette, st engine.RepoStatus) string {
 }
 
 func pullLine(st engine.RepoStatus, now time.Time) string {
+	failed := ""
+	if st.PullFailures > 0 && st.LastPullFailure != nil {
+		failed = fmt.Sprintf("; the pull before read-only commands failed %d time%s in a row, last %s ago", st.PullFailures,
+			map[bool]string{true: "", false: "s"}[st.PullFailures == 1], age(now.Sub(*st.LastPullFailure)))
+		if st.PullBackoffLeftSeconds > 0 {
+			failed += fmt.Sprintf(" (they skip it for %s more; --force-sync or `opsync sync` tries now)",
+				age(time.Duration(st.PullBackoffLeftSeconds*float64(time.Second))))
+		}
+	}
 	if st.LastPull == nil {
-		return "never by opsync"
+		return "never by opsync" + failed
 	}
 	s := age(now.Sub(*st.LastPull)) + " ago"
 	switch {
@@ -239,5 +248,5 @@ func pullLine(st engine.RepoStatus, now time.Time) string {
 	default:
 		s += " (cooldown over: the next abra app command pulls)"
 	}
-	return s
+	return s + failed
 }

@@ -29,9 +29,13 @@ var FileNames = []string{"abra.yaml", "abra.yml"}
 
 // Defaults.
 const (
-	DefaultCooldown    = 5 * time.Minute
-	DefaultGitTimeout  = 60 * time.Second
-	DefaultLockTimeout = 2 * time.Minute
+	DefaultCooldown   = 5 * time.Minute
+	DefaultGitTimeout = 60 * time.Second
+	// DefaultReadPullTimeout: a fetch from a forge takes a second or two;
+	// ten leaves room for a slow link, and a read-only command does not
+	// wait on a hanging one for a minute.
+	DefaultReadPullTimeout = 10 * time.Second
+	DefaultLockTimeout     = 2 * time.Minute
 	// DefaultPushRetries leaves the retries of a rejected push bounded
 	// by PushRetryFor alone; push_retries, when set, caps them too.
 	DefaultPushRetries  = -1
@@ -48,6 +52,10 @@ type Settings struct {
 	Cooldown time.Duration
 	// GitTimeout bounds every git process.
 	GitTimeout time.Duration
+	// ReadPullTimeout bounds the pull before a read-only command (which
+	// goes on without it), shorter than GitTimeout: a hanging network
+	// must not cost every `abra app ls` a minute.
+	ReadPullTimeout time.Duration
 	// LockTimeout bounds the wait for another opsync using the same repository.
 	LockTimeout time.Duration
 	// PushRetries is how many times at most a rejected push is retried
@@ -76,12 +84,13 @@ type Settings struct {
 // DefaultSettings returns the settings used when nothing is configured.
 func DefaultSettings() Settings {
 	return Settings{
-		Cooldown:     DefaultCooldown,
-		GitTimeout:   DefaultGitTimeout,
-		LockTimeout:  DefaultLockTimeout,
-		PushRetries:  DefaultPushRetries,
-		PushRetryFor: DefaultPushRetryFor,
-		LeaseTTL:     DefaultLeaseTTL,
+		Cooldown:        DefaultCooldown,
+		GitTimeout:      DefaultGitTimeout,
+		ReadPullTimeout: DefaultReadPullTimeout,
+		LockTimeout:     DefaultLockTimeout,
+		PushRetries:     DefaultPushRetries,
+		PushRetryFor:    DefaultPushRetryFor,
+		LeaseTTL:        DefaultLeaseTTL,
 	}
 }
 
@@ -224,17 +233,18 @@ func findProjectFile(dir string) (string, error) {
 
 // settingKeys documents every operator_sync: key; unknown keys are refused.
 var settingKeys = map[string]string{
-	"remote":         "remote to pull from and push to (default: the branch's upstream)",
-	"cooldown":       "how long a successful pull spares read-only commands another (default 5m; 0 = always pull)",
-	"git_timeout":    "time limit for each git process (default 60s)",
-	"lock_timeout":   "how long to wait for another opsync on the same repository (default 2m)",
-	"push_retries":   "at most this many retries of a rejected push (default: no count; push_retry_for bounds them)",
-	"push_retry_for": "how long a push that keeps losing the race to someone else's is retried (default 60s)",
-	"also_log":       "more abra commands to log like modifying ones, e.g. [app restart, app command]",
-	"abra_bin":       "path of the real abra program (default: the next abra on PATH)",
-	"lease":          "take a lease on the app on the remote before a modifying command (default false)",
-	"lease_ttl":      "how long a lease lasts unless its command renews it (default 30m)",
-	"lease_wait":     "how long to wait for a lease someone else holds (default 0: refuse at once)",
+	"remote":            "remote to pull from and push to (default: the branch's upstream)",
+	"cooldown":          "how long a successful pull spares read-only commands another (default 5m; 0 = always pull)",
+	"git_timeout":       "time limit for each git process (default 60s)",
+	"lock_timeout":      "how long to wait for another opsync on the same repository (default 2m)",
+	"push_retries":      "at most this many retries of a rejected push (default: no count; push_retry_for bounds them)",
+	"push_retry_for":    "how long a push that keeps losing the race to someone else's is retried (default 60s)",
+	"read_pull_timeout": "time limit for the pull before a read-only command, which goes on without it (default 10s)",
+	"also_log":          "more abra commands to log like modifying ones, e.g. [app restart, app command]",
+	"abra_bin":          "path of the real abra program (default: the next abra on PATH)",
+	"lease":             "take a lease on the app on the remote before a modifying command (default false)",
+	"lease_ttl":         "how long a lease lasts unless its command renews it (default 30m)",
+	"lease_wait":        "how long to wait for a lease someone else holds (default 0: refuse at once)",
 }
 
 // SettingKeys lists the known operator_sync: keys with their meaning.
@@ -338,7 +348,7 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 			return func(st *Settings) { st.Remote = s }, nil
 		}
 		return func(st *Settings) { st.AbraBin = s }, nil
-	case "cooldown", "git_timeout", "lock_timeout", "lease_ttl", "lease_wait", "push_retry_for":
+	case "cooldown", "git_timeout", "lock_timeout", "lease_ttl", "lease_wait", "push_retry_for", "read_pull_timeout":
 		d, err := durationValue(f.Path, key, v)
 		if err != nil {
 			return nil, err
@@ -355,6 +365,8 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 			return func(st *Settings) { st.Cooldown = d }, nil
 		case "git_timeout":
 			return func(st *Settings) { st.GitTimeout = d }, nil
+		case "read_pull_timeout":
+			return func(st *Settings) { st.ReadPullTimeout = d }, nil
 		case "lease_ttl":
 			return func(st *Settings) { st.LeaseTTL = d }, nil
 		case "lease_wait":
@@ -472,11 +484,13 @@ type durationRange struct {
 //   - push_retry_for 0..24h: how long a push that keeps losing the race
 //     is retried; 0 leaves only the minimum of retries.
 var durationRanges = map[string]durationRange{
-	"lease_ttl":    {3 * time.Second, 24 * time.Hour, "a lease renewed every third of it needs at least 3s; minutes are usual"},
-	"git_timeout":  {time.Second, 24 * time.Hour, "a git process needs at least a second"},
-	"lock_timeout": {time.Second, 24 * time.Hour, "waiting for another opsync needs at least a second"},
-	"cooldown":     {0, 24 * time.Hour, "0 means always pull"},
-	"lease_wait":   {0, 24 * time.Hour, "0 means refuse at once"},
+	"lease_ttl":   {3 * time.Second, 24 * time.Hour, "a lease renewed every third of it needs at least 3s; minutes are usual"},
+	"git_timeout": {time.Second, 24 * time.Hour, "a git process needs at least a second"},
+	// read_pull_timeout 1s..24h: a fetch needs at least a second.
+	"read_pull_timeout": {time.Second, 24 * time.Hour, "a pull needs at least a second"},
+	"lock_timeout":      {time.Second, 24 * time.Hour, "waiting for another opsync needs at least a second"},
+	"cooldown":          {0, 24 * time.Hour, "0 means always pull"},
+	"lease_wait":        {0, 24 * time.Hour, "0 means refuse at once"},
 	// push_retry_for 0..24h: 0 means the minimum of retries only.
 	"push_retry_for": {0, 24 * time.Hour, "0 means only the minimum of retries"},
 }

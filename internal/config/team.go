@@ -196,6 +196,8 @@ func (s Settings) show(key string) string {
 		return showDuration(s.Cooldown)
 	case "git_timeout":
 		return showDuration(s.GitTimeout)
+	case "read_pull_timeout":
+		return showDuration(s.ReadPullTimeout)
 	case "lock_timeout":
 		return showDuration(s.LockTimeout)
 	case "push_retries":

@@ -6,14 +6,21 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 
 	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/state"
 )
 
 // pullBeforeCommand pulls one repository under its lock.
 func (run *Run) pullBeforeCommand(ctx context.Context, r *repo) error {
 	if err := r.lock(ctx, run.Line); err != nil {
 		return run.beforeFailed(r, err)
+	}
+	if !run.Modifies {
+		// A read-only command goes on without its pull: it waits for the
+		// pull only so long (read_pull_timeout), not a whole git_timeout.
+		defer r.limitTimeout(r.settings.ReadPullTimeout)()
 	}
 	res, err := r.pullWith(ctx, r.entryVersionResolver(func(notes []string) {
 		if run.pullResolved == nil {
@@ -23,6 +30,9 @@ func (run *Run) pullBeforeCommand(ctx context.Context, r *repo) error {
 	}))
 	if err == nil && res.changed {
 		run.sayPulled(ctx, r, res) // its git log runs under the lock too
+	}
+	if err != nil && !run.Modifies {
+		r.recordPullFailure()
 	}
 	r.unlock()
 	if err != nil {
@@ -39,8 +49,12 @@ func (run *Run) beforeFailed(r *repo, err error) error {
 		if detail := firstLine(git.StderrOf(err)); detail != "" {
 			first = detail
 		}
+		backoff := ""
+		if left := state.Read(r.r.OpsyncDir()).BackoffLeft(run.e.o.Now()); left > 0 {
+			backoff = fmt.Sprintf("; read-only commands skip the pull for the next %s (--force-sync pulls anyway)", left.Round(time.Second))
+		}
 		run.e.warn("could not pull %s (%s); abra runs with the local files, which may be stale. "+
-			"`opsync status` shows the state, `opsync sync` retries", r.name(), first)
+			"`opsync status` shows the state, `opsync sync` retries%s", r.name(), first, backoff)
 		return nil
 	}
 	var b strings.Builder
@@ -94,4 +108,27 @@ func firstLine(s string) string {
 		}
 	}
 	return ""
+}
+
+// limitTimeout bounds the repository's git processes to d (when that is
+// shorter) until the returned function restores the limit.
+func (r *repo) limitTimeout(d time.Duration) (restore func()) {
+	old := r.c.Timeout
+	if d > 0 && (old <= 0 || d < old) {
+		r.c.Timeout = d
+	}
+	return func() { r.c.Timeout = old }
+}
+
+// recordPullFailure counts a failed pull before a read-only command, so
+// that the next ones back off (state.BackoffLeft). The caller holds the
+// lock.
+func (r *repo) recordPullFailure() {
+	now := r.e.o.Now()
+	if err := state.Update(r.r.OpsyncDir(), func(s *state.State) {
+		s.PullFailures++
+		s.LastPullFailure = now
+	}); err != nil {
+		r.e.warn("cannot record the failed pull in %s: %v", r.r.OpsyncDir(), err)
+	}
 }

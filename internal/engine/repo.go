@@ -318,6 +318,7 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	now := r.e.o.Now()
 	if serr := state.Update(r.r.OpsyncDir(), func(s *state.State) {
 		s.LastPull, s.LastPullRemote = now, remote
+		s.PullFailures, s.LastPullFailure = 0, time.Time{}
 	}); serr != nil {
 		r.e.warn("cannot record the pull time in %s: %v", r.r.OpsyncDir(), serr)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/servers"
@@ -300,8 +301,14 @@ func (p *scope) decidePulls() {
 		if !p.targetsRepo(r) && len(p.Targets) > 0 {
 			continue
 		}
-		if force || state.Read(r.r.OpsyncDir()).CooldownLeft(now, p.Config.Settings.Cooldown) == 0 {
+		st := state.Read(r.r.OpsyncDir())
+		backoff := st.BackoffLeft(now)
+		if force || (st.CooldownLeft(now, p.Config.Settings.Cooldown) == 0 && backoff == 0) {
 			r.pullBefore = true
+		} else if backoff > 0 {
+			p.warnings = append(p.warnings, fmt.Sprintf("not pulling %s: its last pull failed %s ago (%d in a row), so read-only commands "+
+				"skip it for %s more and abra runs with the local files; --force-sync tries now, `opsync sync` too",
+				r.name(), now.Sub(st.LastPullFailure).Round(time.Second), st.PullFailures, backoff.Round(time.Second)))
 		}
 	}
 }

@@ -51,10 +51,16 @@ type RepoStatus struct {
 	// repository until it is finished or aborted.
 	InProgress string `json:"in_progress"`
 
-	LastPull            *time.Time `json:"last_pull"` // last successful pull by opsync
-	LastPush            *time.Time `json:"last_push"`
-	CooldownSeconds     float64    `json:"cooldown_seconds"`      // the configured cooldown
-	CooldownLeftSeconds float64    `json:"cooldown_left_seconds"` // whole seconds; 0: the next read-only command pulls
+	LastPull *time.Time `json:"last_pull"` // last successful pull by opsync
+	// PullFailures counts the pulls before read-only commands that failed
+	// in a row (LastPullFailure the last); PullBackoffLeftSeconds is how
+	// long read-only commands still skip the pull because of them.
+	PullFailures           int        `json:"pull_failures"`
+	LastPullFailure        *time.Time `json:"last_pull_failure"`
+	PullBackoffLeftSeconds float64    `json:"pull_backoff_left_seconds"`
+	LastPush               *time.Time `json:"last_push"`
+	CooldownSeconds        float64    `json:"cooldown_seconds"`      // the configured cooldown
+	CooldownLeftSeconds    float64    `json:"cooldown_left_seconds"` // whole seconds; 0: the next read-only command pulls
 	// Lock is the opsync process running git in the repository right now,
 	// null when none.
 	Lock *LockHolder `json:"lock"`
@@ -139,6 +145,11 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 	if !saved.LastPull.IsZero() {
 		t := saved.LastPull
 		st.LastPull = &t
+	}
+	if saved.PullFailures > 0 && !saved.LastPullFailure.IsZero() {
+		t := saved.LastPullFailure
+		st.PullFailures, st.LastPullFailure = saved.PullFailures, &t
+		st.PullBackoffLeftSeconds = saved.BackoffLeft(rp.e.o.Now()).Round(time.Second).Seconds()
 	}
 	if !saved.LastPush.IsZero() {
 		t := saved.LastPush

@@ -25,6 +25,11 @@ type State struct {
 	LastPullRemote string `json:"last_pull_remote,omitempty"`
 	// LastPush is when the last push succeeded.
 	LastPush time.Time `json:"last_push,omitzero"`
+	// PullFailures counts the pulls before read-only commands that failed
+	// in a row since the last one that worked; LastPullFailure is when the
+	// last failed. They make the next read-only commands back off.
+	PullFailures    int       `json:"pull_failures,omitempty"`
+	LastPullFailure time.Time `json:"last_pull_failure,omitzero"`
 	// OtherChanges fingerprints the set of other changed files the last
 	// warning listed, so the warning is shown only when the set changes.
 	OtherChanges string `json:"other_changes,omitempty"`
@@ -75,6 +80,32 @@ func (s State) CooldownLeft(now time.Time, cooldown time.Duration) time.Duration
 	}
 	left := s.LastPull.Add(cooldown).Sub(now)
 	if left < 0 || left > cooldown { // a clock that went backwards: pull
+		return 0
+	}
+	return left
+}
+
+// Back-off after pulls before read-only commands that failed in a row:
+// the first spares the next commands the pull for backoffBase, each
+// further one doubles it, up to backoffMax.
+const (
+	backoffBase = 30 * time.Second
+	backoffMax  = 10 * time.Minute
+)
+
+// BackoffLeft is how long read-only commands still skip the pull after
+// failed ones, 0 when they pull again.
+func (s State) BackoffLeft(now time.Time) time.Duration {
+	if s.PullFailures <= 0 || s.LastPullFailure.IsZero() {
+		return 0
+	}
+	d := backoffBase
+	for i := 1; i < s.PullFailures && d < backoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, backoffMax)
+	left := s.LastPullFailure.Add(d).Sub(now)
+	if left < 0 || left > d { // a clock that went backwards: pull
 		return 0
 	}
 	return left
