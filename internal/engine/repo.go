@@ -400,7 +400,12 @@ func (r *repo) diskAdvice() string {
 // holds the local commits and no half-done merge. resolve, when not nil,
 // may settle a conflict of a retry's pull first (Run.retryResolver). The
 // caller holds the lock.
-func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve git.ConflictResolver) error {
+func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve git.ConflictResolver) (err error) {
+	defer func() {
+		if err != nil {
+			r.recordPushFailure(err)
+		}
+	}()
 	r.shareSSH(ctx, remote)
 	start := time.Now()
 	deadline := start.Add(r.settings.PushRetryFor)
@@ -479,6 +484,21 @@ func (r *repo) shareSSH(ctx context.Context, remote string) {
 }
 
 // recordPush notes a successful push.
+// recordPushFailure remembers why a push failed (state.PushFailure);
+// recordPush forgets it. The caller holds the lock.
+func (r *repo) recordPushFailure(err error) {
+	f := &state.PushFailure{At: r.e.o.Now(), Kind: state.PushRemote}
+	var pull *git.PullError
+	var push *git.PushError
+	switch {
+	case errors.As(err, &pull) && pull.Kind == git.PullConflict:
+		f.Kind, f.Files = state.PushConflict, pull.Files
+	case errors.As(err, &push) && push.Kind == git.PushRejected:
+		f.Kind = state.PushRace
+	}
+	state.Update(r.r.OpsyncDir(), func(s *state.State) { s.PushFailure = f })
+}
+
 func (r *repo) recordPush(now time.Time) {
-	state.Update(r.r.OpsyncDir(), func(s *state.State) { s.LastPush = now })
+	state.Update(r.r.OpsyncDir(), func(s *state.State) { s.LastPush, s.PushFailure = now, nil })
 }

@@ -59,8 +59,11 @@ type RepoStatus struct {
 	LastPullFailure        *time.Time `json:"last_pull_failure"`
 	PullBackoffLeftSeconds float64    `json:"pull_backoff_left_seconds"`
 	LastPush               *time.Time `json:"last_push"`
-	CooldownSeconds        float64    `json:"cooldown_seconds"`      // the configured cooldown
-	CooldownLeftSeconds    float64    `json:"cooldown_left_seconds"` // whole seconds; 0: the next read-only command pulls
+	// LastPushFailure is why the last push failed, null after one that
+	// worked (or when none failed).
+	LastPushFailure     *state.PushFailure `json:"last_push_failure"`
+	CooldownSeconds     float64            `json:"cooldown_seconds"`      // the configured cooldown
+	CooldownLeftSeconds float64            `json:"cooldown_left_seconds"` // whole seconds; 0: the next read-only command pulls
 	// Lock is the opsync process running git in the repository right now,
 	// null when none.
 	Lock *LockHolder `json:"lock"`
@@ -151,6 +154,7 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 		st.PullFailures, st.LastPullFailure = saved.PullFailures, &t
 		st.PullBackoffLeftSeconds = saved.BackoffLeft(rp.e.o.Now()).Round(time.Second).Seconds()
 	}
+	st.LastPushFailure = saved.PushFailure
 	if !saved.LastPush.IsZero() {
 		t := saved.LastPush
 		st.LastPush = &t
@@ -192,8 +196,7 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 	switch {
 	case blocked:
 	case len(st.Unpushed) > 0:
-		st.Problems = append(st.Problems, fmt.Sprintf("%s not pushed to %s: `opsync sync` pushes %s",
-			unpushedWhat(st.Unpushed, st.UnpushedTruncated), st.Remote, pronoun(len(st.Unpushed))))
+		st.Problems = append(st.Problems, rp.unpushedAdvice(st, saved.PushFailure))
 	case st.Ahead != nil && *st.Ahead > 0:
 		st.Problems = append(st.Problems, fmt.Sprintf("%d merge commit%s not pushed to %s: `opsync sync` pushes %s",
 			*st.Ahead, plural(*st.Ahead), st.Remote, pronoun(*st.Ahead)))
@@ -370,4 +373,29 @@ func pluralY(n int) string {
 		return "y"
 	}
 	return "ies"
+}
+
+// unpushedAdvice says what pushes the unpushed entries: what will work,
+// after the way the last push failed.
+func (rp *Repository) unpushedAdvice(st RepoStatus, f *state.PushFailure) string {
+	what := unpushedWhat(st.Unpushed, st.UnpushedTruncated)
+	if f == nil {
+		return fmt.Sprintf("%s not pushed to %s: `opsync sync` pushes %s", what, st.Remote, pronoun(len(st.Unpushed)))
+	}
+	when := f.At.Local().Format("2006-01-02 15:04")
+	switch f.Kind {
+	case state.PushConflict:
+		files := "the files both sides changed"
+		if len(f.Files) > 0 {
+			files = ui.Escape(strings.Join(f.Files, ", "))
+		}
+		return fmt.Sprintf("%s not pushed to %s: the last push (%s) failed because the pull before it conflicted with a teammate's change in %s, "+
+			"so `opsync sync` would stop the same way. Merge by hand: `git -C %s pull --no-rebase`, fix %s, `git add` them and `git commit`; "+
+			"then `opsync sync` pushes %s", what, st.Remote, when, files, rp.Path, files, pronoun(len(st.Unpushed)))
+	case state.PushRace:
+		return fmt.Sprintf("%s not pushed to %s: the last push (%s) kept losing to teammates' pushes for longer than push_retry_for; "+
+			"`opsync sync` pushes %s", what, st.Remote, when, pronoun(len(st.Unpushed)))
+	}
+	return fmt.Sprintf("%s not pushed to %s: the last push (%s) could not reach it; once it answers (`opsync doctor` checks), "+
+		"`opsync sync` pushes %s", what, st.Remote, when, pronoun(len(st.Unpushed)))
 }

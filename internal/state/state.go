@@ -30,6 +30,10 @@ type State struct {
 	// last failed. They make the next read-only commands back off.
 	PullFailures    int       `json:"pull_failures,omitempty"`
 	LastPullFailure time.Time `json:"last_pull_failure,omitzero"`
+	// PushFailure is why the last push failed, nil after one that worked:
+	// status advises what will work, not an `opsync sync` that would fail
+	// the same way.
+	PushFailure *PushFailure `json:"push_failure,omitempty"`
 	// OtherChanges fingerprints the set of other changed files the last
 	// warning listed, so the warning is shown only when the set changes.
 	OtherChanges string `json:"other_changes,omitempty"`
@@ -109,4 +113,18 @@ func (s State) BackoffLeft(now time.Time) time.Duration {
 		return 0
 	}
 	return left
+}
+
+// Kinds of PushFailure.
+const (
+	PushConflict = "conflict" // the pull before the retry conflicted with a teammate's change
+	PushRace     = "race"     // someone else kept pushing first, for longer than opsync retries
+	PushRemote   = "remote"   // the remote could not be reached, refused, or failed
+)
+
+// PushFailure is a push that failed.
+type PushFailure struct {
+	At    time.Time `json:"at"`
+	Kind  string    `json:"kind"`
+	Files []string  `json:"files,omitempty"` // for a conflict: the files both sides changed
 }
