@@ -79,18 +79,24 @@ type Settings struct {
 	// LeaseWait is how long a command waits for a lease someone else
 	// holds; 0 refuses at once.
 	LeaseWait time.Duration
+	// LogUnchangedFailures: a modifying command that failed is logged
+	// even when it left its env file exactly as it was (declined at a
+	// prompt — or failed on the server after changing it: opsync cannot
+	// tell the two apart, so the default logs both).
+	LogUnchangedFailures bool
 }
 
 // DefaultSettings returns the settings used when nothing is configured.
 func DefaultSettings() Settings {
 	return Settings{
-		Cooldown:        DefaultCooldown,
-		GitTimeout:      DefaultGitTimeout,
-		ReadPullTimeout: DefaultReadPullTimeout,
-		LockTimeout:     DefaultLockTimeout,
-		PushRetries:     DefaultPushRetries,
-		PushRetryFor:    DefaultPushRetryFor,
-		LeaseTTL:        DefaultLeaseTTL,
+		Cooldown:             DefaultCooldown,
+		GitTimeout:           DefaultGitTimeout,
+		ReadPullTimeout:      DefaultReadPullTimeout,
+		LockTimeout:          DefaultLockTimeout,
+		PushRetries:          DefaultPushRetries,
+		PushRetryFor:         DefaultPushRetryFor,
+		LeaseTTL:             DefaultLeaseTTL,
+		LogUnchangedFailures: true,
 	}
 }
 
@@ -233,18 +239,19 @@ func findProjectFile(dir string) (string, error) {
 
 // settingKeys documents every operator_sync: key; unknown keys are refused.
 var settingKeys = map[string]string{
-	"remote":            "remote to pull from and push to (default: the branch's upstream)",
-	"cooldown":          "how long a successful pull spares read-only commands another (default 5m; 0 = always pull)",
-	"git_timeout":       "time limit for each git process (default 60s)",
-	"lock_timeout":      "how long to wait for another opsync on the same repository (default 2m)",
-	"push_retries":      "at most this many retries of a rejected push (default: no count; push_retry_for bounds them)",
-	"push_retry_for":    "how long a push that keeps losing the race to someone else's is retried (default 60s)",
-	"read_pull_timeout": "time limit for the pull before a read-only command, which goes on without it (default 10s)",
-	"also_log":          "more abra commands to log like modifying ones, e.g. [app restart, app command]",
-	"abra_bin":          "path of the real abra program (default: the next abra on PATH)",
-	"lease":             "take a lease on the app on the remote before a modifying command (default false)",
-	"lease_ttl":         "how long a lease lasts unless its command renews it (default 30m)",
-	"lease_wait":        "how long to wait for a lease someone else holds (default 0: refuse at once)",
+	"remote":                 "remote to pull from and push to (default: the branch's upstream)",
+	"cooldown":               "how long a successful pull spares read-only commands another (default 5m; 0 = always pull)",
+	"git_timeout":            "time limit for each git process (default 60s)",
+	"lock_timeout":           "how long to wait for another opsync on the same repository (default 2m)",
+	"push_retries":           "at most this many retries of a rejected push (default: no count; push_retry_for bounds them)",
+	"push_retry_for":         "how long a push that keeps losing the race to someone else's is retried (default 60s)",
+	"read_pull_timeout":      "time limit for the pull before a read-only command, which goes on without it (default 10s)",
+	"log_unchanged_failures": "log a modifying command that failed and left its env file as it was (default true)",
+	"also_log":               "more abra commands to log like modifying ones, e.g. [app restart, app command]",
+	"abra_bin":               "path of the real abra program (default: the next abra on PATH)",
+	"lease":                  "take a lease on the app on the remote before a modifying command (default false)",
+	"lease_ttl":              "how long a lease lasts unless its command renews it (default 30m)",
+	"lease_wait":             "how long to wait for a lease someone else holds (default 0: refuse at once)",
 }
 
 // SettingKeys lists the known operator_sync: keys with their meaning.
@@ -381,6 +388,12 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 			return nil, err
 		}
 		return func(st *Settings) { st.Lease = b }, nil
+	case "log_unchanged_failures":
+		b, err := boolValue(f.Path, key, v)
+		if err != nil {
+			return nil, err
+		}
+		return func(st *Settings) { st.LogUnchangedFailures = b }, nil
 	case "push_retries":
 		n, err := strconv.Atoi(v.Value)
 		if v.Kind != yaml.ScalarNode || err != nil || n < 0 || n > 100 {

@@ -25,7 +25,7 @@ const TeamFileName = ".opsync.yml"
 // operator's network and machine.
 var teamKeys = map[string]bool{
 	"lease": true, "lease_ttl": true, "lease_wait": true, "also_log": true,
-	"push_retries": true, "push_retry_for": true,
+	"push_retries": true, "push_retry_for": true, "log_unchanged_failures": true,
 }
 
 // TeamFile is a repository's team file as read.
@@ -219,6 +219,8 @@ func (s Settings) show(key string) string {
 		return s.AbraBin
 	case "lease":
 		return fmt.Sprint(s.Lease)
+	case "log_unchanged_failures":
+		return fmt.Sprint(s.LogUnchangedFailures)
 	case "lease_ttl":
 		return showDuration(s.LeaseTTL)
 	case "lease_wait":

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -46,6 +47,11 @@ func (run *Run) commitTargets(ctx context.Context, r *repo, abraExit int, took t
 			continue
 		}
 		ours = append(ours, t.rel...)
+		if t.unchangedFailure(abraExit) {
+			run.e.event(EventUnchanged, "`%s` failed (exit %d) and left %s as it was: not logged (log_unchanged_failures is false)",
+				run.Line, abraExit, run.e.display(t.Paths[0]))
+			continue
+		}
 		entry := run.entry(t, abraExit, took)
 		paths, fresh := t.rel, t.newPaths()
 		if keep := run.keepServerDirs(t); len(keep) > 0 {
@@ -244,9 +250,35 @@ func (run *Run) recordAbsentBefore() {
 	for _, t := range run.Targets {
 		t.absentKnown = true
 		for _, rel := range t.rel {
-			if _, err := os.Lstat(filepath.Join(t.repo.r.WorkTree, filepath.FromSlash(rel))); err != nil {
+			path := filepath.Join(t.repo.r.WorkTree, filepath.FromSlash(rel))
+			if _, err := os.Lstat(path); err != nil {
 				t.absentBefore = append(t.absentBefore, rel)
+			}
+			if !t.repo.settings.LogUnchangedFailures {
+				// To tell, if the command fails, whether it changed
+				// the file (read only when that is asked for).
+				b, _ := os.ReadFile(path)
+				if t.contentBefore == nil {
+					t.contentBefore = map[string][]byte{}
+				}
+				t.contentBefore[rel] = b
 			}
 		}
 	}
+}
+
+// unchangedFailure reports whether a failed command left every file of
+// the target as it was, and the operator or team does not log those
+// (log_unchanged_failures: false).
+func (t *Target) unchangedFailure(abraExit int) bool {
+	if abraExit == 0 || t.contentBefore == nil {
+		return false
+	}
+	for _, rel := range t.rel {
+		now, _ := os.ReadFile(filepath.Join(t.repo.r.WorkTree, filepath.FromSlash(rel)))
+		if !bytes.Equal(now, t.contentBefore[rel]) {
+			return false
+		}
+	}
+	return true
 }

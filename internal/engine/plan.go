@@ -71,6 +71,9 @@ type Target struct {
 	// of the env file before abra ran and after, and the entry committed.
 	versionsBefore, versionsAfter map[string]string
 	commit                        string
+	// contentBefore holds the files before abra ran, when a failure that
+	// leaves them unchanged is not logged (log_unchanged_failures: false).
+	contentBefore map[string][]byte
 	// logged is the entry After made for it (nil until then): Outcome's
 	// entries are copied from the targets when After ends.
 	logged *Logged
