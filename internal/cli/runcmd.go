@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -90,7 +88,15 @@ func wrap(e *env, args []string) (code int) {
 	}
 	env := append(os.Environ(), plan.Env...)
 	env = append(env, abra.DepthEnv(e.getenv))
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	// A command that pulls or is logged is interruptible from the start;
+	// for one opsync does nothing around, or a read-only one within the
+	// cooldown, the signal handling starts only if Before waits on
+	// something (signalctx.go): there it would cost more than the rest.
+	begin := interruptible
+	if !plan.Active || !plan.Modifies && !plan.Pull() {
+		begin = lazyInterruptible
+	}
+	ctx, stop := begin()
 	if err := plan.Before(ctx); err != nil {
 		stop()
 		return fail(e, err)
@@ -123,7 +129,7 @@ func wrap(e *env, args []string) (code int) {
 	took := time.Since(start)
 	if se := (*abra.StartError)(nil); errors.As(err, &se) {
 		// Nothing ran: no entry, and the leases go.
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		ctx, stop := interruptible()
 		defer stop()
 		plan.NotRun(ctx)
 		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: fmt.Errorf("%w\nNothing ran, so nothing was logged", se)})
@@ -131,7 +137,7 @@ func wrap(e *env, args []string) (code int) {
 	if err != nil {
 		ui.Say(e.stderr, "error: "+err.Error())
 	}
-	ctx, stop = signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop = interruptible()
 	defer stop()
 	return plan.After(ctx, exit, took).ExitCode(exit)
 }
