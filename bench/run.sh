@@ -177,10 +177,16 @@ row_floor() {
   mkdir -p "$work/floorplain/servers/s1"
   printf 'TYPE=custom-html:1.0.0+1.0\nDOMAIN=foo.example.org\n' >"$work/floorplain/servers/s1/foo.example.org.env"
   export ABRA_DIR="$work/floorplain"
+  # Runs of a few milliseconds: three times the usual number, in twice as
+  # many rounds, for medians that hold on a loaded machine (this function
+  # runs in a subshell: the counts go back to the others' after it).
+  runs=$((runs * 3)) rounds=$((rounds * 2))
   files=$(measure floor -- "$realabra app ls" "$floor app ls" "$shim app ls" "$run app ls")
   "$bt" row -name "floor: the exec-only Go program in front of the stand-in abra vs the stand-in abra alone" -a 1 -b 0 $files | tee -a "$rows" >&2
   "$bt" row -name "floor: not opted in, \`abra app ls\` through the shim vs the floor" -target 1.10 -a 2 -b 1 $files | tee -a "$rows" >&2
   "$bt" row -name "floor: not opted in, \`opsync run -- app ls\` vs the floor" -target 1.10 -a 3 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -cpu -name "floor, CPU time: not opted in, through the shim vs the floor" -target 1.10 -a 2 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -cpu -name "floor, CPU time: not opted in, \`opsync run --\` vs the floor" -target 1.10 -a 3 -b 1 $files | tee -a "$rows" >&2
   operator "$work/floorcool" "$work/small.git" "cooldown: 1h"
   export ABRA_DIR="$work/floorcool"
   "$shim" app ls >/dev/null 2>&1 # the pull that starts the cooldown
@@ -189,6 +195,8 @@ row_floor() {
   files=$(measure floor-cooldown -- "$realabra app ls" "$floor app ls" "$shim app ls" "$run app ls")
   "$bt" row -name "floor: cooldown hit (opted in, read-only, within the cooldown), \`abra app ls\` through the shim vs the floor" -target 1.10 -git "$git_a" -git-baseline "$git_b" -a 2 -b 1 $files | tee -a "$rows" >&2
   "$bt" row -name "floor: cooldown hit, \`opsync run -- app ls\` vs the floor" -target 1.10 -a 3 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -cpu -name "floor, CPU time: cooldown hit, through the shim vs the floor" -target 1.10 -a 2 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -cpu -name "floor, CPU time: cooldown hit, \`opsync run --\` vs the floor" -target 1.10 -a 3 -b 1 $files | tee -a "$rows" >&2
   note "the floor program (bench/floor) is $(stat -c %s "$floor") bytes, static; opsync static $(stat -c %s "$work/floorshim/opsync") bytes."
   unset ABRA_DIR OPSYNC_FLOOR_PATH
 }
