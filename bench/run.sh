@@ -177,10 +177,12 @@ row_floor() {
   mkdir -p "$work/floorplain/servers/s1"
   printf 'TYPE=custom-html:1.0.0+1.0\nDOMAIN=foo.example.org\n' >"$work/floorplain/servers/s1/foo.example.org.env"
   export ABRA_DIR="$work/floorplain"
-  # Runs of a few milliseconds: three times the usual number, in twice as
-  # many rounds, for medians that hold on a loaded machine (this function
-  # runs in a subshell: the counts go back to the others' after it).
-  runs=$((runs * 3)) rounds=$((rounds * 2))
+  # Runs of a few milliseconds, whose medians move with the machine's load:
+  # three times the usual number of runs, in rounds of five (one warm-up
+  # run each), so that the four commands take turns often and a change in
+  # the load hits them alike (this function runs in a subshell: the counts
+  # go back to the others' after it).
+  runs=$((runs * 3)) rounds=$((runs * 3 / 5)) warmup=1
   files=$(measure floor -- "$realabra app ls" "$floor app ls" "$shim app ls" "$run app ls")
   "$bt" row -name "floor: the exec-only Go program in front of the stand-in abra vs the stand-in abra alone" -a 1 -b 0 $files | tee -a "$rows" >&2
   "$bt" row -name "floor: not opted in, \`abra app ls\` through the shim vs the floor" -target 1.10 -a 2 -b 1 $files | tee -a "$rows" >&2
