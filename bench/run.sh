@@ -182,7 +182,7 @@ row_floor() {
   # run each), so that the four commands take turns often and a change in
   # the load hits them alike (this function runs in a subshell: the counts
   # go back to the others' after it).
-  runs=$((runs * 3)) rounds=$((runs * 3 / 5)) warmup=1
+  runs=$((runs * 3)); rounds=$((runs / 5)) warmup=1
   files=$(measure floor -- "$realabra app ls" "$floor app ls" "$shim app ls" "$run app ls")
   "$bt" row -name "floor: the exec-only Go program in front of the stand-in abra vs the stand-in abra alone" -a 1 -b 0 $files | tee -a "$rows" >&2
   "$bt" row -name "floor: not opted in, \`abra app ls\` through the shim vs the floor" -target 1.10 -a 2 -b 1 $files | tee -a "$rows" >&2
