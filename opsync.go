@@ -30,6 +30,9 @@ type Options struct {
 	Version string              // the embedder's version, for the Opsync-Version trailer
 	Host    string              // host name for Opsync-Operator; "" = os.Hostname
 	GitPath string              // git program; "" = git from PATH
+	// GitTrace is called before every git process opsync starts (for
+	// tests and benchmarks that count them).
+	GitTrace func(args []string)
 	// Reporter receives what opsync tells the operator; nil = nothing.
 	Reporter Reporter
 	// MergeDriver is the git merge driver command for env files that
@@ -50,7 +53,7 @@ type Engine struct{ e *engine.Engine }
 // New returns an Engine.
 func New(o Options) *Engine {
 	eo := engine.Options{Dir: o.Dir, Getenv: o.Getenv, Now: o.Now, Version: o.Version, Host: o.Host,
-		GitPath: o.GitPath, MergeDriver: o.MergeDriver, ShareSSH: o.ShareSSH}
+		GitPath: o.GitPath, GitTrace: o.GitTrace, MergeDriver: o.MergeDriver, ShareSSH: o.ShareSSH}
 	if r := o.Reporter; r != nil {
 		eo.Report = func(ev engine.Event) { r.Report(Event{Kind: EventKind(ev.Kind), Message: ev.Message}) }
 	}

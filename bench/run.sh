@@ -6,7 +6,7 @@
 #   bench/run.sh            the full run (about 15 minutes on 2 cores)
 #   bench/run.sh --quick    a few runs of each, to check the script works
 #   bench/run.sh --out FILE   write the report to FILE
-#   bench/run.sh --only modify,ssh   only those rows (names: startup, cooldown,
+#   bench/run.sh --only modify,ssh   only those rows (names: floor, startup, cooldown,
 #                           pull, modify, lease, scale, status, log, concurrency, ssh)
 #   KEEP=1 bench/run.sh     keep the work directory
 #
@@ -67,6 +67,12 @@ CGO_ENABLED=0 go build -o "$work/static/opsync" ./cmd/opsync
 CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/static/opsync-stripped" ./cmd/opsync
 go build -o "$work/realbin/abra" ./internal/testsupport/fakeabra/cmd/fake-abra
 go build -o "$work/benchtool" ./bench/benchtool
+# The floor (bench/floor): a static Go program that only finds the real abra
+# and execs it; the least any wrapper that is a program of its own costs.
+mkdir -p "$work/floorbin" "$work/floorshim"
+CGO_ENABLED=0 go build -o "$work/floorbin/abra" ./bench/floor
+cp "$work/static/opsync" "$work/floorshim/opsync"
+ln -s opsync "$work/floorshim/abra"
 ln -s opsync "$work/bin/abra"
 bt="$work/benchtool"
 realabra="$work/realbin/abra"
@@ -74,6 +80,7 @@ realabra="$work/realbin/abra"
 # A clean environment: nothing of the developer's git, abra or opsync set-up.
 for v in $(env | sed -n 's/^\(GIT_[A-Z_]*\|OPSYNC[A-Z_]*\|ABRA_DIR\|FAKEABRA_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
+syspath=$PATH
 export PATH="$work/bin:$work/realbin:$PATH"
 export FAKEABRA_STATE="$work/server-state"
 cat >"$HOME/.gitconfig" <<'EOF'
@@ -156,6 +163,45 @@ app=app0001.example.org
 appfile=server01.example.org/$app.env
 
 # --- rows -----------------------------------------------------------------
+
+row_floor() {
+  log "the floor: opsync's pass-through paths vs a static Go program that only execs abra"
+  # opsync built static as the README installs it, its shim first on PATH;
+  # the floor program sees the same search path with its own directory in
+  # place of the shim's (OPSYNC_FLOOR_PATH), so both skip themselves once
+  # and find the stand-in abra second. Everything by full path, so that no
+  # command pays a PATH search the others do not.
+  export PATH="$work/floorshim:$work/realbin:$syspath"
+  export OPSYNC_FLOOR_PATH="$work/floorbin:$work/realbin:$syspath"
+  local floor="$work/floorbin/abra" shim="$work/floorshim/abra" run="$work/floorshim/opsync run --"
+  mkdir -p "$work/floorplain/servers/s1"
+  printf 'TYPE=custom-html:1.0.0+1.0\nDOMAIN=foo.example.org\n' >"$work/floorplain/servers/s1/foo.example.org.env"
+  export ABRA_DIR="$work/floorplain"
+  # Runs of a few milliseconds, whose medians move with the machine's load:
+  # three times the usual number of runs, in rounds of five (one warm-up
+  # run each), so that the four commands take turns often and a change in
+  # the load hits them alike (this function runs in a subshell: the counts
+  # go back to the others' after it).
+  runs=$((runs * 3)); rounds=$((runs / 5)) warmup=1
+  files=$(measure floor -- "$realabra app ls" "$floor app ls" "$shim app ls" "$run app ls")
+  "$bt" row -name "floor: the exec-only Go program in front of the stand-in abra vs the stand-in abra alone" -a 1 -b 0 $files | tee -a "$rows" >&2
+  "$bt" row -name "floor: not opted in, \`abra app ls\` through the shim vs the floor" -target 1.10 -a 2 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -name "floor: not opted in, \`opsync run -- app ls\` vs the floor" -target 1.10 -a 3 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -cpu -name "floor, CPU time: not opted in, through the shim vs the floor" -target 1.10 -a 2 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -cpu -name "floor, CPU time: not opted in, \`opsync run --\` vs the floor" -target 1.10 -a 3 -b 1 $files | tee -a "$rows" >&2
+  operator "$work/floorcool" "$work/small.git" "cooldown: 1h"
+  export ABRA_DIR="$work/floorcool"
+  "$shim" app ls >/dev/null 2>&1 # the pull that starts the cooldown
+  local git_a git_b
+  git_a=$(count_git "$shim" app ls); git_b=$(count_git "$floor" app ls)
+  files=$(measure floor-cooldown -- "$realabra app ls" "$floor app ls" "$shim app ls" "$run app ls")
+  "$bt" row -name "floor: cooldown hit (opted in, read-only, within the cooldown), \`abra app ls\` through the shim vs the floor" -target 1.10 -git "$git_a" -git-baseline "$git_b" -a 2 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -name "floor: cooldown hit, \`opsync run -- app ls\` vs the floor" -target 1.10 -a 3 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -cpu -name "floor, CPU time: cooldown hit, through the shim vs the floor" -target 1.10 -a 2 -b 1 $files | tee -a "$rows" >&2
+  "$bt" row -cpu -name "floor, CPU time: cooldown hit, \`opsync run --\` vs the floor" -target 1.10 -a 3 -b 1 $files | tee -a "$rows" >&2
+  note "the floor program (bench/floor) is $(stat -c %s "$floor") bytes, static; opsync static $(stat -c %s "$work/floorshim/opsync") bytes."
+  unset ABRA_DIR OPSYNC_FLOOR_PATH
+}
 
 row_startup() {
   log "sync not configured: the shim passes straight through to abra"
@@ -392,7 +438,7 @@ row_ssh() {
 
 # --- run ------------------------------------------------------------------
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
-for r in startup cooldown pull modify lease scale status log concurrency ssh; do
+for r in floor startup cooldown pull modify lease scale status log concurrency ssh; do
   if wants "$r"; then
     # A row that fails is reported as such; the others still run.
     ( "row_$r" ) || skip "$r" "FAILED (see the messages above)"

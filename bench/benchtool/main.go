@@ -6,7 +6,7 @@
 //	benchtool fixture -apps N -servers S -entries E DIR    a bare repository
 //	benchtool sshd -dir D -home H -bin B ALIAS             until SIGTERM
 //	benchtool logins SSHD_LOG                              accepted logins so far
-//	benchtool row [flags] ROUND.json...                    one table row
+//	benchtool row [flags] ROUND.json...                    one table row (-cpu: of CPU time)
 package main
 
 import (
@@ -160,7 +160,37 @@ type hyperfineResult struct {
 	Results []struct {
 		Command string    `json:"command"`
 		Times   []float64 `json:"times"`
+		User    float64   `json:"user"`   // mean user CPU time of the runs, seconds
+		System  float64   `json:"system"` // mean system CPU time
 	} `json:"results"`
+}
+
+// cpuMean reads the mean CPU time (user + system, in seconds) of result
+// number idx over the rounds in files, weighted by their number of runs,
+// and the number of runs.
+func cpuMean(files []string, idx int) (float64, int, error) {
+	var sum float64
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return 0, 0, err
+		}
+		var h hyperfineResult
+		if err := json.Unmarshal(b, &h); err != nil {
+			return 0, 0, fmt.Errorf("%s: %v", f, err)
+		}
+		if idx >= len(h.Results) {
+			return 0, 0, fmt.Errorf("%s has no result %d", f, idx)
+		}
+		r := h.Results[idx]
+		sum += (r.User + r.System) * float64(len(r.Times))
+		n += len(r.Times)
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("no runs in %v", files)
+	}
+	return sum / float64(n), n, nil
 }
 
 // times reads the run times (in seconds) of result number idx from each
@@ -211,7 +241,11 @@ func row(args []string) error {
 	gitB := fs.String("git-baseline", "", "git processes of the baseline")
 	ia := fs.Int("a", 0, "index of opsync's result in the files")
 	ib := fs.Int("b", 1, "index of the baseline's result")
+	cpu := fs.Bool("cpu", false, "compare mean CPU time (user + system) instead of median wall time")
 	fs.Parse(args)
+	if *cpu {
+		return cpuRow(*name, *target, fs.Args(), *ia, *ib)
+	}
 	a, err := times(fs.Args(), *ia)
 	if err != nil {
 		return err
@@ -235,6 +269,32 @@ func row(args []string) error {
 		gitCol = fmt.Sprintf("%s vs %s", orDash(*gitA), orDash(*gitB))
 	}
 	fmt.Printf("| %s | %s | %s | %+.1f ms | **%.3f×** | %s | %s | %s |\n", *name, ms(a), ms(b), (ma-mb)*1000, ratio, tgt, met, gitCol)
+	return nil
+}
+
+// cpuRow is row with -cpu: the same columns, holding each side's mean CPU
+// time (user + system, the process and what it execs) over its runs. On a
+// machine others load it moves less than wall time, which also counts the
+// time a process waits for a CPU.
+func cpuRow(name string, target float64, files []string, ia, ib int) error {
+	a, na, err := cpuMean(files, ia)
+	if err != nil {
+		return err
+	}
+	b, nb, err := cpuMean(files, ib)
+	if err != nil {
+		return err
+	}
+	ratio := a / b
+	met, tgt := "", "—"
+	if target > 0 {
+		tgt = fmt.Sprintf("≤ %.2f×", target)
+		met = "met"
+		if ratio > target {
+			met = "**missed**"
+		}
+	}
+	fmt.Printf("| %s | %s CPU (mean, n=%d) | %s CPU (mean, n=%d) | %+.1f ms | **%.3f×** | %s | %s | — |\n", name, msv(a), na, msv(b), nb, (a-b)*1000, ratio, tgt, met)
 	return nil
 }
 

@@ -80,6 +80,26 @@ func TestRow(t *testing.T) {
 	}
 }
 
+func TestRowCPU(t *testing.T) {
+	dir := t.TempDir()
+	round := func(name, a, b string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(`{"results":[`+a+`,`+b+`]}`), 0o644)
+		return p
+	}
+	// Means weighted by runs: a = (3×0.004 + 1×0.008)/4 = 5 ms, b = 4 ms.
+	f1 := round("1.json", `{"times":[1,1,1],"user":0.003,"system":0.001}`, `{"times":[1,1],"user":0.002,"system":0.002}`)
+	f2 := round("2.json", `{"times":[1],"user":0.006,"system":0.002}`, `{"times":[1,1],"user":0.003,"system":0.001}`)
+	out := captureStdout(t, func() error {
+		return row([]string{"-cpu", "-name", "fig", "-target", "1.10", f1, f2})
+	})
+	for _, want := range []string{"| fig | 5.00 ms CPU (mean, n=4) | 4.00 ms CPU (mean, n=4) | +1.0 ms | **1.250×** | ≤ 1.10× | **missed** | — |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("row %q lacks %q", out, want)
+		}
+	}
+}
+
 func captureStdout(t *testing.T, f func() error) string {
 	t.Helper()
 	r, w, _ := os.Pipe()

@@ -48,9 +48,22 @@ func Main(args []string) (code int) {
 	if isAbraName(args[0]) && e.getenv("OPSYNC_NOT_SHIM") == "" {
 		return wrap(e, args[1:])
 	}
+	// `opsync run …` is the wrapper too: it skips cobra, whose command tree
+	// (every command with its flags and help) would cost more than the
+	// rest of the pass-through path. cobra gives run its arguments as they
+	// are (DisableFlagParsing), so this is what it would do; run's help
+	// still goes through cobra.
+	if len(args) > 1 && args[1] == "run" && !(len(args) > 2 && isHelp(args[2])) {
+		return exitStatus(e, runWrapper(e, args[2:]))
+	}
 	root := newRoot(e)
 	root.SetArgs(args[1:])
-	err := root.Execute()
+	return exitStatus(e, root.Execute())
+}
+
+// exitStatus is the status a command's error ends the program with,
+// printing its message.
+func exitStatus(e *env, err error) int {
 	if err == nil {
 		return 0
 	}

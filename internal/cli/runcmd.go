@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,36 +41,44 @@ anywhere before a "--" that belongs to abra:
   opsync run -- app ls --force-sync`,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			if len(args) > 0 && isHelp(args[0]) {
 				return cmd.Help()
 			}
-			// A "--" is opsync's when only opsync's flags stand before it;
-			// once abra's command line has begun ("app …"), it is abra's
-			// own (`app cmd foo.example.org app -- ls`), and the line is
-			// given to abra whole (opsync's flags are still taken out of
-			// it, up to abra's "--").
-			if i := slices.Index(args, "--"); i >= 0 {
-				split := true
-				for _, a := range args[:i] {
-					if rest, _, _ := abra.StripSyncFlags([]string{a}); len(rest) != 0 {
-						if !strings.HasPrefix(a, "-") {
-							split = false
-							break
-						}
-						return &exitError{code: engine.ExitUsage, msg: fmt.Sprintf("unknown opsync run flag %q; "+
-							"opsync run takes --no-operator-sync, --no-operator-log, --force-sync, --lease, --no-lease and --wait[=D] before \"--\", and abra's arguments after it", a)}
-					}
-				}
-				if split {
-					args = append(args[:i:i], args[i+1:]...)
-				}
-			}
-			if code := wrap(e, dropProgramName(args)); code != 0 {
-				return &exitError{code: code}
-			}
-			return nil
+			return runWrapper(e, args)
 		},
 	}
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" }
+
+// runWrapper is `opsync run ARGS`, ARGS as given (Main calls it without
+// cobra, see there).
+func runWrapper(e *env, args []string) error {
+	// A "--" is opsync's when only opsync's flags stand before it;
+	// once abra's command line has begun ("app …"), it is abra's
+	// own (`app cmd foo.example.org app -- ls`), and the line is
+	// given to abra whole (opsync's flags are still taken out of
+	// it, up to abra's "--").
+	if i := slices.Index(args, "--"); i >= 0 {
+		split := true
+		for _, a := range args[:i] {
+			if rest, _, _ := abra.StripSyncFlags([]string{a}); len(rest) != 0 {
+				if !strings.HasPrefix(a, "-") {
+					split = false
+					break
+				}
+				return &exitError{code: opsync.ExitUsage, msg: fmt.Sprintf("unknown opsync run flag %q; "+
+					"opsync run takes --no-operator-sync, --no-operator-log, --force-sync, --lease, --no-lease and --wait[=D] before \"--\", and abra's arguments after it", a)}
+			}
+		}
+		if split {
+			args = append(args[:i:i], args[i+1:]...)
+		}
+	}
+	if code := wrap(e, dropProgramName(args)); code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
 }
 
 // wrap runs abra with operator sync around it and returns the exit status.
@@ -93,7 +100,15 @@ func wrap(e *env, args []string) (code int) {
 	}
 	env := append(os.Environ(), plan.Env()...)
 	env = append(env, abra.DepthEnv(e.getenv))
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	// A command that pulls or is logged is interruptible from the start;
+	// for one opsync does nothing around, or a read-only one within the
+	// cooldown, the signal handling starts only if Before waits on
+	// something (signalctx.go): there it would cost more than the rest.
+	begin := interruptible
+	if !plan.Active() || !plan.Modifies() && !plan.Pulls() {
+		begin = lazyInterruptible
+	}
+	ctx, stop := begin()
 	if err := plan.Before(ctx); err != nil {
 		stop()
 		return fail(e, err)
@@ -126,7 +141,7 @@ func wrap(e *env, args []string) (code int) {
 	took := time.Since(start)
 	if se := (*abra.StartError)(nil); errors.As(err, &se) {
 		// Nothing ran: no entry, and the leases go.
-		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		ctx, stop := interruptible()
 		defer stop()
 		plan.NotRun(ctx)
 		return fail(e, &opsync.Error{Code: opsync.ExitNoAbra, Err: fmt.Errorf("%w\nNothing ran, so nothing was logged", se)})
@@ -134,7 +149,7 @@ func wrap(e *env, args []string) (code int) {
 	if err != nil {
 		ui.Say(e.stderr, "error: "+err.Error())
 	}
-	ctx, stop = signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop = interruptible()
 	defer stop()
 	return plan.After(ctx, exit, took).ExitCode(exit)
 }
@@ -153,7 +168,7 @@ func findAbra(e *env, configured string) (string, error) {
 	if err := abra.CheckDepth(e.getenv); err != nil {
 		return "", &engine.Error{Code: engine.ExitNoAbra, Err: err}
 	}
-	self, _ := os.Executable()
+	self, _ := executable()
 	p, err := abra.FindReal(e.getenv, configured, self)
 	if err != nil {
 		return "", &engine.Error{Code: engine.ExitNoAbra, Err: err}
@@ -181,10 +196,14 @@ func report(e *env, err error, def int) int {
 	return def
 }
 
+// executable is os.Executable, asked once: the wrapper needs it twice (the
+// merge driver, and to skip itself when looking for abra).
+var executable = sync.OnceValues(os.Executable)
+
 // mergeDriverCommand is the merge driver command line for this program;
 // "" (git's line merge) when its path is unknown.
 func mergeDriverCommand() string {
-	exe, err := os.Executable()
+	exe, err := executable()
 	if err != nil {
 		return ""
 	}

@@ -5,12 +5,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // relativeTime matches "3 days ago", "3 days", "3days", and git's dotted
 // "2.weeks" / "2.weeks.ago".
-var relativeTime = regexp.MustCompile(`^(\d+)[ .]?([a-z]+?)s?(?:[ .]ago)?$`)
+// It is compiled on first use, not when the program starts: only
+// `opsync log --since/--until` needs it (docs/benchmarks.md, the floor).
+var relativeTime = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)[ .]?([a-z]+?)s?(?:[ .]ago)?$`) })
 
 var timeUnits = map[string]func(time.Time, int) time.Time{
 	"second": func(t time.Time, n int) time.Time { return t.Add(-time.Duration(n) * time.Second) },
@@ -67,7 +70,7 @@ func ParseLogTime(s string, now time.Time, end bool) (time.Time, error) {
 			return t, nil
 		}
 	}
-	if m := relativeTime.FindStringSubmatch(v); m != nil {
+	if m := relativeTime().FindStringSubmatch(v); m != nil {
 		if back, ok := timeUnits[m[2]]; ok {
 			n, err := strconv.Atoi(m[1])
 			if err == nil {
