@@ -33,7 +33,7 @@ when the app is unknown or its file is the same as in the log.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
-			eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv,
+			eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, Now: e.now, After: e.after,
 				MergeDriver: mergeDriverCommand(), ShareSSH: true})
 			defer eng.Close()
 			out, err := eng.CommitEdit(ctx, args[0], reason)

@@ -59,7 +59,7 @@ makes explain fail with the same error.`,
 				args = args[1:]
 			}
 			args = dropProgramName(args)
-			eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv})
+			eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, Now: e.now, After: e.after})
 			plan, err := eng.Plan(args)
 			if err != nil {
 				return err

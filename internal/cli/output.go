@@ -17,7 +17,7 @@ import (
 // engine is the engine the operator commands use: sync pulls with the same
 // env-aware merge driver as the wrapper's pulls.
 func (e *env) engine() *opsync.Engine {
-	return opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, MergeDriver: mergeDriverCommand()})
+	return opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, Now: e.now, After: e.after, MergeDriver: mergeDriverCommand()})
 }
 
 // addColorFlag adds --color to a command that prints for people.

@@ -75,7 +75,7 @@ anywhere before a "--" that belongs to abra:
 
 // wrap runs abra with operator sync around it and returns the exit status.
 func wrap(e *env, args []string) (code int) {
-	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv,
+	eng := opsync.New(opsync.Options{Version: Version(), Stderr: e.stderr, Getenv: e.getenv, Now: e.now, After: e.after,
 		MergeDriver: mergeDriverCommand(), ShareSSH: true})
 	defer eng.Close()
 	var plan *opsync.Plan
