@@ -59,7 +59,6 @@ func Params(dir string) testscript.Params {
 			"tracegit":   cmdTraceGit,
 			"gitcount":   cmdGitCount,
 			"cmpentry":   cmdCmpEntry,
-			"sleep":      cmdSleep,
 			"signalbg":   cmdSignalBackground,
 			"sshd":       cmdSSHD,
 			"forge":      cmdForge,
@@ -307,16 +306,6 @@ func cmdCmpEntry(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s differs from %s (normalised):\n--- got\n%s\n--- want\n%s", args[0], args[1], got, want)
 	}
-}
-
-// sleep DURATION: pause the script (to let a background command get going).
-func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sleep DURATION")
-	}
-	d, err := time.ParseDuration(args[0])
-	ts.Check(err)
-	time.Sleep(d)
 }
 
 // signalbg SIG: send a signal (TERM, HUP, INT, QUIT, USR1) to every
