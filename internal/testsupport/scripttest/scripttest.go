@@ -426,7 +426,7 @@ func cmdWaitGit(ts *testscript.TestScript, neg bool, args []string) {
 		if time.Now().After(deadline) {
 			ts.Fatalf("waited 30s for %s in the output of git %s:\n%s", args[1], strings.Join(args[2:], " "), out)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // a git process each time: not too often on a busy machine
 	}
 }
 
