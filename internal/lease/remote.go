@@ -363,10 +363,12 @@ func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func())
 	ctx, cancel := context.WithCancel(context.Background())
 	interval = max(interval, MinHeartbeat)
 	// A ticker on the lease's clock (Remote.Now, Remote.After): the
-	// renewals are due every interval from now (read here, not in the
-	// goroutine, which may start late); those a slow renewal (or a clock
-	// that jumps) has overtaken are dropped, as a time.Ticker drops ticks.
+	// renewals are due every interval from now; those a slow renewal (or a
+	// clock that jumps) has overtaken are dropped, as a time.Ticker drops
+	// ticks. The first timer is set here, not in the goroutine, which may
+	// start late: it runs from the moment the lease is held.
 	next := h.r.now().Add(interval)
+	tick := h.r.after(interval)
 	go func() {
 		defer close(done)
 		defer func() {
@@ -378,7 +380,7 @@ func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func())
 			select {
 			case <-quit:
 				return
-			case <-h.r.after(next.Sub(h.r.now())):
+			case <-tick:
 				for now := h.r.now(); !next.After(now); {
 					next = next.Add(interval)
 				}
@@ -389,6 +391,7 @@ func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func())
 				if errors.Is(err, ErrLost) {
 					return
 				}
+				tick = h.r.after(next.Sub(h.r.now()))
 			}
 		}
 	}()
