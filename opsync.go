@@ -24,12 +24,15 @@ const (
 // Options configure an Engine. The zero value works: it uses the process's
 // working directory and environment, and tells nothing.
 type Options struct {
-	Dir     string              // where abra.yml is looked for; "" = working directory
-	Getenv  func(string) string // nil = os.Getenv
-	Now     func() time.Time    // nil = time.Now
-	Version string              // the embedder's version, for the Opsync-Version trailer
-	Host    string              // host name for Opsync-Operator; "" = os.Hostname
-	GitPath string              // git program; "" = git from PATH
+	Dir    string              // where abra.yml is looked for; "" = working directory
+	Getenv func(string) string // nil = os.Getenv
+	Now    func() time.Time    // nil = time.Now
+	// After is Now's timer (nil = time.After): it paces lease renewals
+	// and the polls of a lease being waited for.
+	After   func(time.Duration) <-chan time.Time
+	Version string // the embedder's version, for the Opsync-Version trailer
+	Host    string // host name for Opsync-Operator; "" = os.Hostname
+	GitPath string // git program; "" = git from PATH
 	// GitTrace is called before every git process opsync starts (for
 	// tests and benchmarks that count them).
 	GitTrace func(args []string)
@@ -52,7 +55,7 @@ type Engine struct{ e *engine.Engine }
 
 // New returns an Engine.
 func New(o Options) *Engine {
-	eo := engine.Options{Dir: o.Dir, Getenv: o.Getenv, Now: o.Now, Version: o.Version, Host: o.Host,
+	eo := engine.Options{Dir: o.Dir, Getenv: o.Getenv, Now: o.Now, After: o.After, Version: o.Version, Host: o.Host,
 		GitPath: o.GitPath, GitTrace: o.GitTrace, MergeDriver: o.MergeDriver, ShareSSH: o.ShareSSH}
 	if r := o.Reporter; r != nil {
 		eo.Report = func(ev engine.Event) { r.Report(Event{Kind: EventKind(ev.Kind), Message: ev.Message}) }

@@ -50,7 +50,7 @@ doctor exits 1 when any check failed. --json prints one JSON array of
 			self, _ := shim.Self()
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
-			checks := doctor.Run(ctx, doctor.Options{Getenv: e.getenv, Self: self, RemoteTimeout: o.timeout})
+			checks := doctor.Run(ctx, doctor.Options{Getenv: e.getenv, Now: e.now, Self: self, RemoteTimeout: o.timeout})
 			if o.json {
 				enc := json.NewEncoder(ui.JSONWriter(e.stdout))
 				enc.SetIndent("", "  ")

@@ -59,7 +59,7 @@ makes explain fail with the same error.`,
 				args = args[1:]
 			}
 			args = dropProgramName(args)
-			eng := opsync.New(opsync.Options{Version: Version(), Getenv: e.getenv, Reporter: e.reporter()})
+			eng := opsync.New(opsync.Options{Version: Version(), Getenv: e.getenv, Now: e.now, After: e.after, Reporter: e.reporter()})
 			plan, err := eng.PlanArgs(args)
 			if err != nil {
 				return err

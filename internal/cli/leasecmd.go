@@ -62,7 +62,7 @@ func newLeaseLsCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			now := time.Now()
+			now := e.now()
 			failed := false
 			var out []leaseListJSON
 			for _, rl := range all {
@@ -159,7 +159,7 @@ directory.`,
 			}
 			l = l.Escaped()
 			ui.Say(e.stderr, fmt.Sprintf("broke the lease %s on %s at %s: it was held by %s, running `%s` since %s",
-				l.ID, l.App, where, l.Holder(), l.Command, lease.Clock(l.Started, time.Now())))
+				l.ID, l.App, where, l.Holder(), l.Command, lease.Clock(l.Started, e.now())))
 			return nil
 		},
 	}

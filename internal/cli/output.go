@@ -28,7 +28,7 @@ func (e *env) engine(shareSSH bool) *engine.Engine {
 // engineOptions are what every engine the CLI makes is given: the
 // environment, and the CLI's rendering of what the engine reports.
 func (e *env) engineOptions() engine.Options {
-	return engine.Options{Version: Version(), Getenv: e.getenv, Report: func(ev engine.Event) { sayEvent(e.stderr, ev.Kind, ev.Message) }}
+	return engine.Options{Version: Version(), Getenv: e.getenv, Now: e.now, After: e.after, Report: func(ev engine.Event) { sayEvent(e.stderr, ev.Kind, ev.Message) }}
 }
 
 // reporter renders what the embedding contract reports as sayEvent does.

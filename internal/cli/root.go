@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,10 +24,15 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// now and after are the one clock of every command and of the engine
+	// (lease expiry and renewals, cooldown, log --since, status ages);
+	// tests give their own (MainClock).
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
 }
 
 func processEnv() *env {
-	return &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	return &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now, after: time.After}
 }
 
 // exitError ends the program with a status; an empty message prints nothing
@@ -40,8 +46,19 @@ func (e *exitError) Error() string { return e.msg }
 
 // Main runs opsync with the process's arguments and returns the exit status.
 // Invoked under the name abra (the shim), it is the wrapper with no `run --`.
-func Main(args []string) (code int) {
+func Main(args []string) int { return mainIn(processEnv(), args) }
+
+// MainClock is Main on a clock other than the machine's: now and after
+// stand for time.Now and time.After everywhere opsync reads the time. The
+// script tests run opsync with a clock they move forward (scripttest's
+// `clock`), so that leases expire and are renewed without waiting.
+func MainClock(args []string, now func() time.Time, after func(time.Duration) <-chan time.Time) int {
 	e := processEnv()
+	e.now, e.after = now, after
+	return mainIn(e, args)
+}
+
+func mainIn(e *env, args []string) (code int) {
 	defer recoverBug(e, &code, nil)
 	// OPSYNC_NOT_SHIM: git runs opsync's merge driver through opsync's own
 	// executable, which may be the shim named abra.

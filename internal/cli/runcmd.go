@@ -86,7 +86,7 @@ func runWrapper(e *env, args []string) error {
 // would: plan, Before, the command, After.
 func wrap(e *env, args []string) (code int) {
 	eng := opsync.New(opsync.Options{Version: Version(), Getenv: e.getenv,
-		Reporter: e.reporter(), MergeDriver: mergeDriverCommand(), ShareSSH: true})
+		Now: e.now, After: e.after, Reporter: e.reporter(), MergeDriver: mergeDriverCommand(), ShareSSH: true})
 	defer eng.Close()
 	var plan *opsync.Plan
 	defer recoverBug(e, &code, func() { plan.Abandon(context.Background()) })

@@ -80,7 +80,7 @@ func runStatus(ctx context.Context, e *env, o statusOptions) error {
 		ui.Say(e.stderr, "the abra directory has no server directory yet, and its servers/ is not in a git repository, so operator sync has nothing to do; `opsync init` sets it up")
 		return nil
 	}
-	now := time.Now()
+	now := e.now()
 	for i, st := range out {
 		if i > 0 {
 			fmt.Fprintln(e.stdout)

@@ -50,6 +50,7 @@ type Options struct {
 	// the configured git_timeout.
 	RemoteTimeout time.Duration
 	GitPath       string
+	Now           func() time.Time // nil = time.Now
 }
 
 type doctor struct {
@@ -66,6 +67,9 @@ func Run(ctx context.Context, o Options) []Check {
 	}
 	if o.WorkDir == "" {
 		o.WorkDir, _ = os.Getwd()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	d := &doctor{o: o, home: o.Getenv("HOME"), git: &git.Client{Path: o.GitPath, Timeout: 30 * time.Second}}
 	gitOK := d.checkGit(ctx)
@@ -546,8 +550,9 @@ func (d *doctor) checkCooldown(r *git.Repo, cfg *config.Config) {
 	case s.LastPull.IsZero():
 		d.add(Check{Name: "cooldown", Repository: name, Status: OK, Detail: fmt.Sprintf("no pull recorded yet (cooldown %s)", cd)})
 	default:
-		ago := time.Since(s.LastPull).Round(time.Second)
-		left := s.CooldownLeft(time.Now(), cd).Round(time.Second)
+		now := d.o.Now()
+		ago := now.Sub(s.LastPull).Round(time.Second)
+		left := s.CooldownLeft(now, cd).Round(time.Second)
 		detail := fmt.Sprintf("last pull %s ago; cooldown %s", ago, cd)
 		if left > 0 {
 			detail += fmt.Sprintf(", read-only commands skip the pull for %s more", left)

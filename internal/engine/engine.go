@@ -35,6 +35,10 @@ type Options struct {
 	Host     string              // host name for Opsync-Operator; "" = os.Hostname
 	GitPath  string              // git program; "" = git from PATH
 	GitTrace func(args []string) // called before every git process (tests, benchmarks)
+	// After is Now's timer (nil = time.After): it paces the renewals of a
+	// lease while abra runs and the polls of a lease being waited for, so a
+	// test clock that jumps drives them too.
+	After func(time.Duration) <-chan time.Time
 	// MergeDriver is the git merge driver command for env files that
 	// opsync's pulls pass to git (MergeDriverCommand of the opsync
 	// program); "" leaves env files to git's line merge.

@@ -221,7 +221,7 @@ func (r *repo) leaseRemote(ctx context.Context) (*lease.Remote, error) {
 		return nil, err
 	}
 	return &lease.Remote{Git: r.c, Name: remote, ObjectFormat: cfg.Get("extensions.objectformat"), Now: r.e.o.Now,
-		Exclusive: r.exclusiveGit}, nil
+		After: r.e.o.After, Exclusive: r.exclusiveGit}, nil
 }
 
 // RepoLeases are the leases on one repository's remote.

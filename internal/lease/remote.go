@@ -27,6 +27,11 @@ type Remote struct {
 	ObjectFormat string
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
+	// After is the timer of the same clock: a channel that receives once
+	// d has passed by Now. It paces the heartbeat's renewals and the polls
+	// of a held lease; nil = time.After. A test clock that jumps forward
+	// gives both (so renewals happen when its time says, not the machine's).
+	After func(d time.Duration) <-chan time.Time
 	// Exclusive, when set, is called before each git process the lease
 	// commands start, and the function it returns when the process has
 	// ended: opsync takes the repository's lock there, so that no two
@@ -53,6 +58,13 @@ func (r *Remote) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
+}
+
+func (r *Remote) after(d time.Duration) <-chan time.Time {
+	if r.After != nil {
+		return r.After(d)
+	}
+	return time.After(d)
 }
 
 func (r *Remote) emptyTree() string {
@@ -269,7 +281,7 @@ func (r *Remote) Acquire(ctx context.Context, want Lease, ttl time.Duration, opt
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(next):
+		case <-r.after(next):
 		}
 		poll = min(2*poll, maxPoll)
 	}
@@ -350,6 +362,13 @@ func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func())
 	done := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	interval = max(interval, MinHeartbeat)
+	// A ticker on the lease's clock (Remote.Now, Remote.After): the
+	// renewals are due every interval from now; those a slow renewal (or a
+	// clock that jumps) has overtaken are dropped, as a time.Ticker drops
+	// ticks. The first timer is set here, not in the goroutine, which may
+	// start late: it runs from the moment the lease is held.
+	next := h.r.now().Add(interval)
+	tick := h.r.after(interval)
 	go func() {
 		defer close(done)
 		defer func() {
@@ -357,13 +376,14 @@ func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func())
 				warn(fmt.Errorf("renewing the lease stopped on a bug in opsync: %v", v))
 			}
 		}()
-		t := time.NewTicker(interval)
-		defer t.Stop()
 		for {
 			select {
 			case <-quit:
 				return
-			case <-t.C:
+			case <-tick:
+				for now := h.r.now(); !next.After(now); {
+					next = next.Add(interval)
+				}
 				err := h.Renew(ctx)
 				if err != nil && warn != nil && ctx.Err() == nil {
 					warn(err)
@@ -371,6 +391,7 @@ func (h *Held) Heartbeat(interval time.Duration, warn func(error)) (stop func())
 				if errors.Is(err, ErrLost) {
 					return
 				}
+				tick = h.r.after(next.Sub(h.r.now()))
 			}
 		}
 	}()

@@ -30,11 +30,16 @@ import (
 // Programs are the programs scripts run, for testscript.Main in a test
 // binary's TestMain: opsync, abra (opsync invoked through the shim name)
 // and fakeabra (the stand-in for the real abra, which each script's PATH
-// reaches through $WORK/realbin/abra).
+// reaches through $WORK/realbin/abra). opsync runs on the script's clock
+// (clock.go).
 func Programs() map[string]func() {
+	opsync := func() {
+		c := processClock()
+		os.Exit(cli.MainClock(os.Args, c.Now, c.After))
+	}
 	return map[string]func(){
-		"opsync":   func() { os.Exit(cli.Main(os.Args)) },
-		"abra":     func() { os.Exit(cli.Main(os.Args)) },
+		"opsync":   opsync,
+		"abra":     opsync,
 		"fakeabra": fakeabra.Main,
 	}
 }
@@ -54,13 +59,15 @@ func Params(dir string) testscript.Params {
 			"tracegit":   cmdTraceGit,
 			"gitcount":   cmdGitCount,
 			"cmpentry":   cmdCmpEntry,
-			"sleep":      cmdSleep,
 			"signalbg":   cmdSignalBackground,
 			"sshd":       cmdSSHD,
 			"forge":      cmdForge,
 			"waitfor":    cmdWaitFor,
 			"sshlogins":  cmdSSHLogins,
 			"capture":    cmdCapture,
+			"waitgit":    cmdWaitGit,
+			// clock.go
+			"clock": cmdClock,
 			// overlapcmds.go
 			"traceoverlap": cmdTraceOverlap,
 			"gitoverlaps":  cmdGitOverlaps,
@@ -301,16 +308,6 @@ func cmdCmpEntry(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// sleep DURATION: pause the script (to let a background command get going).
-func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sleep DURATION")
-	}
-	d, err := time.ParseDuration(args[0])
-	ts.Check(err)
-	time.Sleep(d)
-}
-
 // signalbg SIG: send a signal (TERM, HUP, INT, QUIT, USR1) to every
 // background command of the script.
 func cmdSignalBackground(ts *testscript.TestScript, neg bool, args []string) {
@@ -406,6 +403,30 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("waited 30s for %s %v", args[0], args[1:])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitgit DIR REGEXP ARGS...: run `git -C DIR ARGS...` until its output
+// holds a match of REGEXP (up to 30s): a background opsync has pushed, a
+// ref has moved. The output that matched is logged.
+func cmdWaitGit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: waitgit DIR REGEXP ARGS...")
+	}
+	re := regexp.MustCompile(args[1])
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cmd := exec.Command("git", append([]string{"-C", ts.MkAbs(args[0])}, args[2:]...)...)
+		cmd.Env = append(os.Environ(), "HOME="+ts.Getenv("HOME"), "GIT_CONFIG_NOSYSTEM=1")
+		out, _ := cmd.Output()
+		if re.Match(out) {
+			ts.Logf("%s", out)
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waited 30s for %s in the output of git %s:\n%s", args[1], strings.Join(args[2:], " "), out)
+		}
+		time.Sleep(100 * time.Millisecond) // a git process each time: not too often on a busy machine
 	}
 }
 
