@@ -133,3 +133,25 @@ func TestTeamFileRefuses(t *testing.T) {
 		t.Errorf("no team file: %v, %v", tf, err)
 	}
 }
+
+// TestSettingsDocumented: every operator_sync key is in the README's
+// settings example, and every team key in its team file example.
+func TestSettingsDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	_, settings, _ := strings.Cut(readme, "## Settings (`abra.yml`)")
+	personal, team, _ := strings.Cut(settings, "### The team's settings")
+	for k := range settingKeys {
+		if !strings.Contains(personal, "\n  "+k+":") {
+			t.Errorf("operator_sync: %s is not in the README's settings example", k)
+		}
+	}
+	for k := range teamKeys {
+		if !strings.Contains(team, "\n"+k+":") {
+			t.Errorf("team key %s is not in the README's team file example", k)
+		}
+	}
+}
