@@ -210,7 +210,7 @@ func (rp *Repository) countAgainstRemote(ctx context.Context, st *RepoStatus, gs
 	case gs.HasAB && gs.Upstream == remote+"/"+branch:
 		st.Ahead, st.Behind = &gs.Ahead, &gs.Behind
 	default:
-		out, err := r.c.Run(ctx, "rev-list", "--left-right", "--count", "--end-of-options", "HEAD..."+tracking)
+		out, err := r.c.LeftRightCount(ctx, tracking)
 		f := strings.Fields(out)
 		if err != nil || len(f) != 2 {
 			st.Problems = append(st.Problems, fmt.Sprintf("cannot compare with %s: %v", st.Remote, err))

@@ -55,7 +55,7 @@ func (r *Repo) RemoteBranches(remote string) (map[string]string, error) {
 
 // Related reports whether commits a and b share any history.
 func (c *Client) Related(ctx context.Context, a, b string) (bool, error) {
-	_, err := c.Run(ctx, "merge-base", "--end-of-options", a, b)
+	_, err := c.run(ctx, "merge-base", "--end-of-options", a, b)
 	if err != nil && ExitCode(err) == 1 {
 		return false, nil
 	}
@@ -77,7 +77,7 @@ func (c *Client) EntriesElsewhere(ctx context.Context, remote string, branches [
 	sort.Strings(branches)
 	var out []BranchEntries
 	for _, b := range branches {
-		n, err := c.Run(ctx, "rev-list", "--count", "--grep=^Opsync-Command: ", "refs/remotes/"+remote+"/"+b, "^HEAD", "--")
+		n, err := c.run(ctx, "rev-list", "--count", "--grep=^Opsync-Command: ", "refs/remotes/"+remote+"/"+b, "^HEAD", "--")
 		if err != nil {
 			return out, err
 		}

@@ -148,7 +148,7 @@ func (c *Client) MergeWrites(ctx context.Context, r *Repo) ([]string, error) {
 	if head, _ := r.HeadCommit(); head == "" {
 		args = []string{"ls-tree", "-r", "-z", "--name-only", "--full-tree", "FETCH_HEAD", "--"}
 	}
-	out, err := c.Run(ctx, args...)
+	out, err := c.run(ctx, args...)
 	if err != nil {
 		return nil, err
 	}

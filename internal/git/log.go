@@ -97,7 +97,7 @@ func (c *Client) StartLog(ctx context.Context, extra ...string) *LogReader {
 	lr.cond = sync.NewCond(&lr.mu)
 	go func() {
 		defer close(lr.done)
-		_, err := c.RunCmd(ctx, Cmd{Args: LogArgs(extra...), Stdout: (*logWriter)(lr)})
+		_, err := c.runCmd(ctx, cmd{args: LogArgs(extra...), stdout: (*logWriter)(lr)})
 		lr.mu.Lock()
 		if err == nil && lr.err == nil && (len(bytes.TrimSpace(lr.partial)) > 0 || len(lr.fields) > 0) {
 			lr.field(lr.partial) // the last field, if git left it unterminated

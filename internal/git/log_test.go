@@ -172,7 +172,7 @@ func oddCommit(t *testing.T, dir, parent, author, committer, msg string) string 
 func TestLogReaderReadsOddCommits(t *testing.T) {
 	c := newLogRepo(t, 1)
 	dir := c.Dir
-	base, err := c.Run(context.Background(), "rev-parse", "HEAD")
+	base, err := c.run(context.Background(), "rev-parse", "HEAD")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestLogReaderReadsOddCommits(t *testing.T) {
 		id = oddCommit(t, dir, id, tc.author, tc.committer, tc.msg)
 		ids = append(ids, id)
 	}
-	if _, err := c.Run(context.Background(), "update-ref", "HEAD", id); err != nil {
+	if _, err := c.run(context.Background(), "update-ref", "HEAD", id); err != nil {
 		t.Fatal(err)
 	}
 	lr := c.StartLog(context.Background(), "HEAD")

@@ -21,7 +21,7 @@ type Unmerged struct {
 
 // UnmergedFiles lists the conflicted paths of the merge in progress.
 func (c *Client) UnmergedFiles(ctx context.Context) ([]Unmerged, error) {
-	out, err := c.Run(ctx, "ls-files", "--unmerged", "-z")
+	out, err := c.run(ctx, "ls-files", "--unmerged", "-z")
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (c *Client) ReadBlobs(ctx context.Context, ids ...string) ([][]byte, error)
 	if len(want) == 0 {
 		return out, nil
 	}
-	raw, err := c.RunCmd(ctx, Cmd{Args: []string{"cat-file", "--batch"}, Stdin: strings.NewReader(strings.Join(want, "\n") + "\n")})
+	raw, err := c.runCmd(ctx, cmd{args: []string{"cat-file", "--batch"}, stdin: strings.NewReader(strings.Join(want, "\n") + "\n")})
 	if err != nil {
 		return nil, err
 	}
@@ -138,27 +138,27 @@ func (c *Client) Merge(ctx context.Context, commit string) error {
 		args = append(args, "-c", kv)
 	}
 	args = append(args, "merge", "--no-edit", "--no-autostash", "--no-stat", "--quiet", "--", commit)
-	_, err := c.Run(ctx, args...)
+	_, err := c.run(ctx, args...)
 	return err
 }
 
 // AmendMessage rewrites the message of the last commit and nothing else:
 // staged changes are not added (--only with no paths).
 func (c *Client) AmendMessage(ctx context.Context, message string) error {
-	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--amend", "--only", "--allow-empty", "--cleanup=verbatim", "-F", "-"},
-		Stdin: strings.NewReader(message)})
+	_, err := c.runCmd(ctx, cmd{args: []string{"commit", "--amend", "--only", "--allow-empty", "--cleanup=verbatim", "-F", "-"},
+		stdin: strings.NewReader(message)})
 	return err
 }
 
 // Add stages paths.
 func (c *Client) Add(ctx context.Context, paths ...string) error {
-	_, err := c.Run(ctx, append([]string{"add", "--"}, paths...)...)
+	_, err := c.run(ctx, append([]string{"add", "--"}, paths...)...)
 	return err
 }
 
 // CommitMerge concludes the merge in progress with message.
 func (c *Client) CommitMerge(ctx context.Context, message string) error {
-	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--cleanup=strip", "-F", "-"}, Stdin: strings.NewReader(message)})
+	_, err := c.runCmd(ctx, cmd{args: []string{"commit", "--cleanup=strip", "-F", "-"}, stdin: strings.NewReader(message)})
 	return err
 }
 
@@ -166,6 +166,6 @@ func (c *Client) CommitMerge(ctx context.Context, message string) error {
 // now and message. Only for a merge commit the caller has just made and
 // not pushed: it never touches a log entry or anything on a remote.
 func (c *Client) AmendMerge(ctx context.Context, message string) error {
-	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--amend", "--quiet", "--cleanup=strip", "-F", "-"}, Stdin: strings.NewReader(message)})
+	_, err := c.runCmd(ctx, cmd{args: []string{"commit", "--amend", "--quiet", "--cleanup=strip", "-F", "-"}, stdin: strings.NewReader(message)})
 	return err
 }

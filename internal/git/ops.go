@@ -86,7 +86,7 @@ type ConflictResolver func(ctx context.Context, files []string) (bool, error)
 // PullConflict error, after the merge is aborted. The client's MergeConfig
 // (opsync's env merge driver) applies to the merge step.
 func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string, resolve ConflictResolver, extra ...string) error {
-	_, err := c.Run(ctx, FetchArgs(remote, ref, extra...)...)
+	_, err := c.run(ctx, FetchArgs(remote, ref, extra...)...)
 	if err == nil && r != nil && r.FetchedIsHead() {
 		return nil
 	}
@@ -104,7 +104,7 @@ func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string,
 			}
 			args = append(pre, args...)
 		}
-		_, err = c.Run(ctx, args...)
+		_, err = c.run(ctx, args...)
 	}
 	if err == nil {
 		return nil
@@ -173,7 +173,7 @@ func (c *Client) stagedAmong(ctx context.Context, names []string) []string {
 	if len(names) == 0 {
 		return nil
 	}
-	out, err := c.Run(ctx, "diff", "--cached", "--name-only", "-z", "--no-renames")
+	out, err := c.run(ctx, "diff", "--cached", "--name-only", "-z", "--no-renames")
 	if err != nil {
 		return nil
 	}
@@ -215,7 +215,7 @@ func (c *Client) abortMergeIfAny(ctx context.Context, r *Repo) error {
 	if r == nil || r.InProgress() != "merge" {
 		return nil
 	}
-	_, err := c.Run(context.WithoutCancel(ctx), "merge", "--abort")
+	_, err := c.run(context.WithoutCancel(ctx), "merge", "--abort")
 	return err
 }
 
@@ -239,35 +239,17 @@ type PushError struct {
 func (e *PushError) Error() string { return e.Err.Error() }
 func (e *PushError) Unwrap() error { return e.Err }
 
-// Push pushes HEAD to remote's ref. It never forces.
+// Push pushes HEAD to remote's ref. It never forces. A failure is a
+// *PushError, classified by ClassifyPush.
 func (c *Client) Push(ctx context.Context, remote, ref string) error {
-	out, err := c.Run(ctx, "push", "--porcelain", "--", remote, "HEAD:"+ref)
+	out, err := c.run(ctx, "push", "--porcelain", "--", remote, "HEAD:"+ref)
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, ErrNotInstalled) {
 		return err
 	}
-	var ge *Error
-	errors.As(err, &ge)
-	stderr := StderrOf(err)
-	kind := PushOther
-	status := refStatus(out, ref)
-	switch {
-	case ge != nil && ge.TimedOut:
-		kind = PushTimeout
-	case status != "" && RaceLost(status):
-		kind = PushRejected
-	case status == "" && RaceLost(stderr):
-		// No status line for the ref (the remote's receive-pack stopped
-		// before reporting one): its stderr says why.
-		kind = PushRejected
-	case strings.Contains(status, "[remote rejected]"):
-		kind = PushDeclined
-	case ClassifyRemote(stderr) != RemoteFine:
-		kind = PushUnreachable
-	}
-	return &PushError{Kind: kind, Err: err}
+	return &PushError{Kind: ClassifyPush(out, err, ref).Kind, Err: err}
 }
 
 // CommitOnly commits exactly paths with `git commit --only` semantics: the
@@ -284,7 +266,7 @@ func (c *Client) Push(ctx context.Context, remote, ref string) error {
 // out, and the commit is tried once more.
 func (c *Client) CommitOnly(ctx context.Context, message string, paths, fresh []string) error {
 	if len(fresh) > 0 {
-		if _, err := c.Run(ctx, append([]string{"add", "--"}, fresh...)...); err != nil {
+		if _, err := c.run(ctx, append([]string{"add", "--"}, fresh...)...); err != nil {
 			return err
 		}
 	}
@@ -304,7 +286,7 @@ func (c *Client) CommitOnly(ctx context.Context, message string, paths, fresh []
 		}
 	}
 	if len(add) > 0 {
-		if _, aerr := c.Run(ctx, append([]string{"add", "--"}, add...)...); aerr != nil {
+		if _, aerr := c.run(ctx, append([]string{"add", "--"}, add...)...); aerr != nil {
 			return aerr
 		}
 	}
@@ -316,7 +298,7 @@ func (c *Client) commitOnly(ctx context.Context, message string, paths []string)
 	if len(paths) > 0 {
 		args = append(append(args, "--"), paths...)
 	}
-	_, err := c.RunCmd(ctx, Cmd{Args: args, Stdin: strings.NewReader(message)})
+	_, err := c.runCmd(ctx, cmd{args: args, stdin: strings.NewReader(message)})
 	return err
 }
 
@@ -345,7 +327,7 @@ func (c *Client) Ident(ctx context.Context) (string, error) {
 	if id, ok := c.identFromFiles(); ok {
 		return id, nil
 	}
-	out, err := c.Run(ctx, "var", "GIT_AUTHOR_IDENT")
+	out, err := c.run(ctx, "var", "GIT_AUTHOR_IDENT")
 	if err != nil {
 		return "", err
 	}

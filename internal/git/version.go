@@ -66,7 +66,7 @@ func ParseVersion(out string) (Version, error) {
 
 // Version runs `git --version`.
 func (c *Client) Version(ctx context.Context) (Version, error) {
-	out, err := c.Run(ctx, "--version")
+	out, err := c.run(ctx, "--version")
 	if err != nil {
 		return Version{}, err
 	}
