@@ -316,6 +316,11 @@ func (c *Client) CommitTree(ctx context.Context, tree, message string) (string, 
 // FetchRefs fetches refspec from remote into refs of its own only: no
 // tags, no FETCH_HEAD, no submodules; with prune, local refs the refspec
 // maps to that the remote no longer has are deleted.
+//
+// --no-write-fetch-head came with git 2.29, and no setting does what it
+// does (there is no fetch.writeFetchHead), so leases need git 2.29 while
+// the rest of opsync runs on 2.25 (MinVersion); see newerOptions in
+// minversion_test.go.
 func (c *Client) FetchRefs(ctx context.Context, remote, refspec string, prune bool) error {
 	args := []string{"fetch", "--quiet"}
 	if prune {
@@ -337,7 +342,10 @@ func (c *Client) RefsWithMessages(ctx context.Context, pattern string) (string, 
 // push (--force-with-lease with an explicit expected value). The outcome
 // is classified by ClassifyPush.
 func (c *Client) PushCAS(ctx context.Context, remote, src, ref, expect string) PushOutcome {
-	out, err := c.run(ctx, "push", "--porcelain", "--no-force-if-includes",
+	// push.useForceIfIncludes=false, not --no-force-if-includes: the option
+	// came with git 2.30, and a git before it (opsync supports 2.25) refuses
+	// it as unknown, where it ignores the setting (and has no such check).
+	out, err := c.run(ctx, "-c", "push.useForceIfIncludes=false", "push", "--porcelain",
 		"--force-with-lease="+ref+":"+expect, "--", remote, src+":"+ref)
 	return ClassifyPush(out, err, ref)
 }

@@ -22,3 +22,6 @@ type Cmd struct {
 func (c *Client) RunCmd(ctx context.Context, gc Cmd) (string, error) {
 	return c.runCmd(ctx, cmd{args: gc.Args, stdin: gc.Stdin, env: gc.Env, stdout: gc.Stdout})
 }
+
+// FetchArgs is fetchArgs, for TestPullArgs.
+func FetchArgs(remote, ref string, extra ...string) []string { return fetchArgs(remote, ref, extra...) }

@@ -130,15 +130,10 @@ func (c *Client) AbortMerge(ctx context.Context, r *Repo) error {
 	return c.abortMergeIfAny(ctx, r)
 }
 
-// Merge merges commit into the current branch like Pull does (a merge
-// commit, no editor, no autostash), with the client's MergeConfig.
+// Merge merges commit into the current branch exactly as Pull merges
+// what it fetched (mergeArgs), with the client's MergeConfig.
 func (c *Client) Merge(ctx context.Context, commit string) error {
-	var args []string
-	for _, kv := range c.MergeConfig {
-		args = append(args, "-c", kv)
-	}
-	args = append(args, "merge", "--no-edit", "--no-autostash", "--no-stat", "--quiet", "--", commit)
-	_, err := c.run(ctx, args...)
+	_, err := c.run(ctx, c.mergeArgs(commit)...)
 	return err
 }
 
