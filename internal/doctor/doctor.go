@@ -289,15 +289,15 @@ func (d *doctor) checkRepoState(r *git.Repo) bool {
 			Fix: "check the repository with `git -C " + r.WorkTree + " status`"})
 		return false
 	case r.InProgress() != "":
-		what := r.InProgress()
+		op, _ := r.Operation()
 		d.add(Check{Name: "repository", Repository: name, Status: Fail,
-			Detail: fmt.Sprintf("%s is in the middle of a %s, so modifying abra commands stop before they run", name, what),
-			Fix:    fmt.Sprintf("finish it, or abort it: git -C %s %s --abort", r.WorkTree, what)})
+			Detail: fmt.Sprintf("%s is in the middle of a %s, so modifying abra commands stop before they run", name, op.Name),
+			Fix:    op.FixIn(r.WorkTree)})
 		return false
 	case detached:
 		d.add(Check{Name: "repository", Repository: name, Status: Fail,
 			Detail: fmt.Sprintf("%s has a detached HEAD (at %.12s), so there is no branch to log to", name, branch),
-			Fix:    fmt.Sprintf("check out the log's branch: git -C %s switch main", r.WorkTree)})
+			Fix:    "check out the log's branch: " + git.DetachedHeadFix(r.WorkTree)})
 		return false
 	}
 	d.add(Check{Name: "repository", Repository: name, Status: OK, Detail: fmt.Sprintf("%s, branch %s", name, branch)})

@@ -185,39 +185,6 @@ func (r *Repo) FetchedIsHead() bool {
 	return found
 }
 
-// InProgress names an operation git has stopped in the middle of ("merge",
-// "rebase", "cherry-pick", "revert", "bisect"), or "" when there is none.
-// opsync must not pull or commit in such a state: the operator is resolving
-// something by hand.
-func (r *Repo) InProgress() string {
-	checks := []struct{ file, what string }{
-		{"MERGE_HEAD", "merge"},
-		{"rebase-merge", "rebase"},
-		{"rebase-apply", "rebase"},
-		{"CHERRY_PICK_HEAD", "cherry-pick"},
-		{"REVERT_HEAD", "revert"},
-		{"BISECT_LOG", "bisect"},
-	}
-	for _, c := range checks {
-		if _, err := os.Stat(filepath.Join(r.GitDir, c.file)); err == nil {
-			return c.what
-		}
-	}
-	return ""
-}
-
-// IndexLock returns the path of git's lock on the work tree's index when
-// the file exists, else "": a git command is changing the index right now,
-// or one was stopped abruptly (kill -9, a power cut) and left the file
-// behind. Every git command that writes the index fails while it is there.
-func (r *Repo) IndexLock() string {
-	p := filepath.Join(r.GitDir, "index.lock")
-	if _, err := os.Lstat(p); err == nil {
-		return p
-	}
-	return ""
-}
-
 // OpsyncDir is where opsync keeps its lock and state for this repository:
 // inside the git directory, so it is never part of the work tree and is
 // shared by linked worktrees.

@@ -193,7 +193,8 @@ func TestResolveRef(t *testing.T) {
 }
 
 // InProgress is read from the files git leaves while it waits for the
-// operator, in a real stopped merge, rebase, cherry-pick, revert and bisect.
+// operator, in a real stopped merge, rebase, cherry-pick, revert and bisect;
+// the operation's Abort is the git command that really ends it (run here).
 func TestInProgress(t *testing.T) {
 	setup := func(t *testing.T) string {
 		dir := newRepo(t, map[string]string{"s1/app.env": "V=1\n"})
@@ -227,6 +228,13 @@ func TestInProgress(t *testing.T) {
 			tt.stop(t, dir)
 			if got := r.InProgress(); got != tt.name {
 				t.Errorf("InProgress() = %q, want %q", got, tt.name)
+			}
+			op, ok := r.Operation()
+			if want := "git " + strings.Join(tt.undo, " "); !ok || op.Name != tt.name || op.Abort != want {
+				t.Errorf("Operation() = %+v, %v; want %s, ended by %s", op, ok, tt.name, want)
+			}
+			if fix := op.FixIn(dir); !strings.Contains(fix, "git -C "+dir+" "+strings.Join(tt.undo, " ")) {
+				t.Errorf("FixIn = %q, does not say %q", fix, strings.Join(tt.undo, " "))
 			}
 			run(t, dir, tt.undo...)
 			if got := r.InProgress(); got != "" {

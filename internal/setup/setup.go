@@ -412,17 +412,21 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 	if realPath(r.dir) != repo.WorkTree {
 		r.say("%s is inside the git work tree %s: using that repository", r.show(r.dir), r.show(repo.WorkTree))
 	}
-	if what := repo.InProgress(); what != "" {
-		return refuse("%s is in the middle of a %s; opsync init will not touch it. Finish it (or abort it with `git -C %s %s --abort`), then run opsync init again",
-			r.show(repo.WorkTree), what, repo.WorkTree, what)
+	if op, ok := repo.Operation(); ok {
+		how := fmt.Sprintf("Finish it (or abort it with `%s`)", git.InWorkTree(repo.WorkTree, op.Abort))
+		if op.Continue == "" { // a bisect: nothing to finish
+			how = fmt.Sprintf("End it (`%s`)", git.InWorkTree(repo.WorkTree, op.Abort))
+		}
+		return refuse("%s is in the middle of a %s; opsync init will not touch it. %s, then run opsync init again",
+			r.show(repo.WorkTree), op.Name, how)
 	}
 	branch, detached, err := repo.Head()
 	if err != nil {
 		return refuse("cannot read HEAD of %s: %v", r.show(repo.WorkTree), err)
 	}
 	if detached {
-		return refuse("%s has a detached HEAD (at %.12s); check out the branch the operator log lives on (e.g. `git -C %s switch main`), then run opsync init again",
-			r.show(repo.WorkTree), branch, repo.WorkTree)
+		return refuse("%s has a detached HEAD (at %.12s); check out the branch the operator log lives on (e.g. `%s`), then run opsync init again",
+			r.show(repo.WorkTree), branch, git.DetachedHeadFix(repo.WorkTree))
 	}
 	head, err := repo.HeadCommit()
 	if err != nil {
