@@ -3,6 +3,14 @@
 // commit signing all apply), each call with a timeout, in a fixed locale,
 // with prompts off, and returns failures as *Error values that keep git's
 // exit code and stderr.
+//
+// Every git command line opsync runs is built here, by a typed method
+// (commands.go, and the pull, push, commit and log files); the raw runner is
+// unexported, and a test of the root package fails on a git command line
+// built anywhere else. Where a git process would only read a file git keeps
+// (HEAD, refs, config, identity, attributes, the index), the files_*.go
+// readers read it instead, each checked against git by a differential test
+// (see files.go).
 package git
 
 import (

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -98,33 +96,6 @@ func (c *Client) ReadBlobs(ctx context.Context, ids ...string) ([][]byte, error)
 	return out, nil
 }
 
-// MergeHead returns the commit being merged in (MERGE_HEAD), "" when no
-// merge is in progress.
-func (r *Repo) MergeHead() string {
-	b, err := os.ReadFile(filepath.Join(r.GitDir, "MERGE_HEAD"))
-	if err != nil {
-		return ""
-	}
-	first, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimSpace(first)
-}
-
-// MergeMessage returns the message git prepared for the merge in progress
-// (MERGE_MSG), without its comment lines.
-func (r *Repo) MergeMessage() string {
-	b, err := os.ReadFile(filepath.Join(r.GitDir, "MERGE_MSG"))
-	if err != nil {
-		return ""
-	}
-	var keep []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(l, "#") {
-			keep = append(keep, l)
-		}
-	}
-	return strings.TrimSpace(strings.Join(keep, "\n")) + "\n"
-}
-
 // AbortMerge undoes the merge in progress (git merge --abort).
 func (c *Client) AbortMerge(ctx context.Context, r *Repo) error {
 	return c.abortMergeIfAny(ctx, r)
@@ -163,4 +134,28 @@ func (c *Client) CommitMerge(ctx context.Context, message string) error {
 func (c *Client) AmendMerge(ctx context.Context, message string) error {
 	_, err := c.runCmd(ctx, cmd{args: []string{"commit", "--amend", "--quiet", "--cleanup=strip", "-F", "-"}, stdin: strings.NewReader(message)})
 	return err
+}
+
+// MergeWrites lists the paths (relative to the work tree, with slashes)
+// that merging what `git fetch` just fetched (FETCH_HEAD) may create,
+// change or remove: those that differ between HEAD and FETCH_HEAD, which
+// include every path the merge can change (a path that is the same in
+// both is left as HEAD has it). With no commit on the branch yet it is
+// every path of FETCH_HEAD. One git process.
+func (c *Client) MergeWrites(ctx context.Context, r *Repo) ([]string, error) {
+	args := []string{"diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD", "FETCH_HEAD", "--"}
+	if head, _ := r.HeadCommit(); head == "" {
+		args = []string{"ls-tree", "-r", "-z", "--name-only", "--full-tree", "FETCH_HEAD", "--"}
+	}
+	out, err := c.run(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, p := range strings.Split(out, "\x00") {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
 }
