@@ -128,8 +128,8 @@ func runsGit(f *ast.File, path string) bool {
 	return false
 }
 
-// gitCallArgs returns the git arguments of X.run(ctx, "sub", ...) (and Run),
-// X.StartLog(ctx, ...) and append(xs, "sub"|"--", ...).
+// gitCallArgs returns the git arguments of X.run(ctx, "sub", ...) (and Run)
+// and append(xs, "sub"|"--", ...).
 func gitCallArgs(c *ast.CallExpr) ([]ast.Expr, bool) {
 	if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "append" && len(c.Args) > 1 {
 		if cl, ok := c.Args[0].(*ast.CompositeLit); ok && len(cl.Elts) > 0 {
@@ -154,8 +154,6 @@ func gitCallArgs(c *ast.CallExpr) ([]ast.Expr, bool) {
 		if sub, ok := stringLit(c.Args[1]); ok && gitSubcommands[sub] {
 			return c.Args[2:], true
 		}
-	case "StartLog":
-		return c.Args[1:], true
 	}
 	return nil, false
 }

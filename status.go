@@ -227,7 +227,7 @@ func (rp *Repository) countAgainstRemote(ctx context.Context, st *RepoStatus, gs
 
 // unpushed lists the log entries in revs.
 func (rp *Repository) unpushed(ctx context.Context, st *RepoStatus, revs string) {
-	lr := rp.r.c.StartLog(ctx, "--no-merges", fmt.Sprintf("--max-count=%d", maxUnpushed+1), "--end-of-options", revs)
+	lr := rp.r.c.StartLog(ctx, git.LogFilter{Revs: revs, MaxCount: maxUnpushed + 1})
 	for {
 		c, ok := lr.Next()
 		if !ok {
