@@ -32,7 +32,7 @@ var valueOptions = map[string]bool{"-c": true, "-C": true, "-F": true, "-L": tru
 // with "-" and be read by git as an option (`--upload-pack=CMD` runs CMD).
 // Arguments that cannot begin with "-" are allowed before "--": string
 // constants, concatenations that start with a constant not beginning with
-// "-" ("HEAD:"+ref), options with their value attached ("--format="+x,
+// "-" ("HEAD:"+ref), options with their value attached ("--format="+x, "-G"+re,
 // fmt.Sprintf("--max-count=%d", n)), and the value of an option that
 // takes one ("-c", kv). Lists that only forward arguments built elsewhere
 // (append(args, extra...)) are checked where they are built.
@@ -128,8 +128,8 @@ func runsGit(f *ast.File, path string) bool {
 	return false
 }
 
-// gitCallArgs returns the git arguments of X.Run(ctx, "sub", ...),
-// X.StartLog(ctx, ...) and append(xs, "sub"|"--", ...).
+// gitCallArgs returns the git arguments of X.run(ctx, "sub", ...) (and Run)
+// and append(xs, "sub"|"--", ...).
 func gitCallArgs(c *ast.CallExpr) ([]ast.Expr, bool) {
 	if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "append" && len(c.Args) > 1 {
 		if cl, ok := c.Args[0].(*ast.CompositeLit); ok && len(cl.Elts) > 0 {
@@ -150,12 +150,10 @@ func gitCallArgs(c *ast.CallExpr) ([]ast.Expr, bool) {
 		return nil, false
 	}
 	switch sel.Sel.Name {
-	case "Run":
+	case "Run", "run":
 		if sub, ok := stringLit(c.Args[1]); ok && gitSubcommands[sub] {
 			return c.Args[2:], true
 		}
-	case "StartLog":
-		return c.Args[1:], true
 	}
 	return nil, false
 }
@@ -211,7 +209,10 @@ func cannotBeOption(e ast.Expr) bool {
 			left = b.X
 		}
 		s, ok := stringLit(left)
-		return ok && s != "" && (!strings.HasPrefix(s, "-") || strings.HasSuffix(s, "="))
+		// "-G"+re: a short option with its value attached (git reads all
+		// of the rest as the value, whatever it begins with).
+		shortWithValue := len(s) == 2 && s[0] == '-' && s[1] != '-'
+		return ok && s != "" && (!strings.HasPrefix(s, "-") || strings.HasSuffix(s, "=") || shortWithValue)
 	case *ast.CallExpr:
 		// fmt.Sprintf("--max-count=%d", n)
 		if sel, ok := e.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Sprintf" && len(e.Args) > 0 {
@@ -263,4 +264,123 @@ func exprString(e ast.Expr) string {
 		return e.Value
 	}
 	return "expression"
+}
+
+// TestNoRawGitArgvOutsideGit fails on a git command line built outside
+// internal/git in opsync's product code: package git is the only place
+// that runs git, and every command line is a typed method of it, so that
+// its "--" discipline, merge and push options and version workarounds are
+// written once. A raw command line is any of
+//
+//   - X.Run(ctx, "sub", …), X.RunCmd(…), a git.Cmd{…} literal: the raw
+//     runner (unexported now; the names are caught should it come back);
+//   - a []string literal starting with a git subcommand, or append of one,
+//     in a file that imports internal/git or os/exec;
+//   - exec.Command("git", …) or exec.CommandContext(ctx, "git", …).
+//
+// Tests (_test.go files) and the test-support packages
+// (internal/testsupport, which build fixtures and stand in for abra)
+// are not the product, and may run git as they like.
+func TestNoRawGitArgvOutsideGit(t *testing.T) {
+	sites := rawGitArgvSites(t, ".")
+	for _, s := range sites {
+		t.Errorf("%s: raw git argv outside internal/git (%s): add a typed method to internal/git instead", s.pos, s.what)
+	}
+	t.Logf("%d raw git argv sites outside internal/git", len(sites))
+}
+
+type rawGitSite struct {
+	pos  token.Position
+	what string
+}
+
+// rawGitArgvSites lists the raw git command lines in the product code under
+// root, outside internal/git.
+func rawGitArgvSites(t *testing.T, root string) []rawGitSite {
+	t.Helper()
+	fset := token.NewFileSet()
+	var sites []rawGitSite
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			switch {
+			case d.Name() == "testdata", d.Name() == "bench", rel == "internal/testsupport", rel == "internal/git":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		execs := false
+		for _, imp := range f.Imports {
+			if imp.Path.Value == `"coopcloud.tech/opsync/internal/git"` || imp.Path.Value == `"os/exec"` {
+				execs = true
+			}
+		}
+		add := func(n ast.Node, what string) {
+			sites = append(sites, rawGitSite{fset.Position(n.Pos()), what})
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "append" && len(n.Args) > 1 {
+					if cl, ok := n.Args[0].(*ast.CompositeLit); ok && execs && isStringSlice(cl.Type) {
+						if sub, _ := stringLit(firstElt(cl)); gitSubcommands[sub] {
+							add(n, "append([]string{\""+sub+"\", …})")
+							return false
+						}
+					}
+				}
+				sel, ok := n.Fun.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				switch sel.Sel.Name {
+				case "Run", "run":
+					if len(n.Args) >= 2 {
+						if sub, ok := stringLit(n.Args[1]); ok && gitSubcommands[sub] {
+							add(n, exprString(sel)+"(ctx, \""+sub+"\", …)")
+							return false
+						}
+					}
+				case "RunCmd", "runCmd":
+					add(n, exprString(sel)+"(…)")
+					return false
+				case "Command", "CommandContext":
+					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "exec" {
+						for _, a := range n.Args {
+							if s, ok := stringLit(a); ok && (s == "git" || strings.HasSuffix(s, "/git")) {
+								add(n, "exec."+sel.Sel.Name+"(…\"git\"…)")
+								return false
+							}
+						}
+					}
+				}
+			case *ast.CompositeLit:
+				if sel, ok := n.Type.(*ast.SelectorExpr); ok && exprString(sel) == "git.Cmd" {
+					add(n, "git.Cmd{…}")
+					return false
+				}
+				if sub, ok := stringLit(firstElt(n)); ok && execs && gitSubcommands[sub] && isStringSlice(n.Type) {
+					add(n, "[]string{\""+sub+"\", …}")
+					return false
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sites
 }

@@ -280,15 +280,15 @@ func (d *doctor) checkRepoState(r *git.Repo) bool {
 			Fix: "check the repository with `git -C " + r.WorkTree + " status`"})
 		return false
 	case r.InProgress() != "":
-		what := r.InProgress()
+		op, _ := r.Operation()
 		d.add(Check{Name: "repository", Repository: name, Status: Fail,
-			Detail: fmt.Sprintf("%s is in the middle of a %s, so modifying abra commands stop before they run", name, what),
-			Fix:    fmt.Sprintf("finish it, or abort it: git -C %s %s --abort", r.WorkTree, what)})
+			Detail: fmt.Sprintf("%s is in the middle of a %s, so modifying abra commands stop before they run", name, op.Name),
+			Fix:    op.FixIn(r.WorkTree)})
 		return false
 	case detached:
 		d.add(Check{Name: "repository", Repository: name, Status: Fail,
 			Detail: fmt.Sprintf("%s has a detached HEAD (at %.12s), so there is no branch to log to", name, branch),
-			Fix:    fmt.Sprintf("check out the log's branch: git -C %s switch main", r.WorkTree)})
+			Fix:    "check out the log's branch: " + git.DetachedHeadFix(r.WorkTree)})
 		return false
 	}
 	d.add(Check{Name: "repository", Repository: name, Status: OK, Detail: fmt.Sprintf("%s, branch %s", name, branch)})
@@ -329,7 +329,7 @@ func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Confi
 		}
 	}
 	branch := strings.TrimPrefix(ref, "refs/heads/")
-	out, err := c.Run(ctx, "ls-remote", "--symref", "--", remote, "HEAD", "refs/heads/*")
+	heads, head, err := c.LsRemote(ctx, remote)
 	var ge *git.Error
 	switch {
 	case errors.As(err, &ge) && ge.TimedOut:
@@ -341,7 +341,6 @@ func (d *doctor) checkRemote(ctx context.Context, r *git.Repo, cfg *config.Confi
 			Detail: fmt.Sprintf("%s cannot be reached: %s", where, strings.TrimSpace(git.StderrOf(err)+"\n"+errText(err))),
 			Fix:    git.ConnectAdvice(git.StderrOf(err), "The remote") + " Until then, --no-operator-sync runs abra without syncing."})
 	default:
-		heads, head := git.ParseLsRemote(out)
 		if _, ok := heads[branch]; !ok {
 			d.add(Check{Name: "remote", Repository: name, Status: OK,
 				Detail: fmt.Sprintf("%s answers; it has no branch %s yet (the next push creates it)", where, ui.Escape(branch))})
@@ -368,7 +367,7 @@ func (d *doctor) checkOneLog(ctx context.Context, c *git.Client, r *git.Repo, re
 	if len(others) > 0 {
 		// What the other branches hold: fetch them (remote-tracking refs
 		// only; nothing of the operator's changes).
-		if _, err := c.Run(ctx, "fetch", "--quiet", "--", remote, "+refs/heads/*:refs/remotes/"+remote+"/*"); err != nil {
+		if err := c.FetchRefspec(ctx, remote, "+refs/heads/*:refs/remotes/"+remote+"/*"); err != nil {
 			d.add(Check{Name: "one log", Repository: name, Status: Warn,
 				Detail: fmt.Sprintf("the remote has %d other branches, and fetching them to look for log entries failed: %s", len(others), lastLine(err)),
 				Fix:    fmt.Sprintf("try `git -C %s fetch %s`", r.WorkTree, remote)})
@@ -470,8 +469,7 @@ var hooksRun = []string{"pre-commit", "prepare-commit-msg", "commit-msg", "post-
 func (d *doctor) checkHooksAndSigning(ctx context.Context, r *git.Repo) {
 	name := d.show(r.WorkTree)
 	c := &git.Client{Dir: r.WorkTree, Path: d.o.GitPath, Timeout: 30 * time.Second}
-	hooksDir, err := c.Run(ctx, "rev-parse", "--git-path", "hooks")
-	hooksDir = strings.TrimSpace(hooksDir)
+	hooksDir, err := c.HooksDir(ctx)
 	if err == nil && !filepath.IsAbs(hooksDir) {
 		hooksDir = filepath.Join(r.WorkTree, hooksDir)
 	}
@@ -488,13 +486,11 @@ func (d *doctor) checkHooksAndSigning(ctx context.Context, r *git.Repo) {
 			Detail: fmt.Sprintf("%s run on every log entry (from %s); if one fails, the entry is not committed or pushed, and opsync says so",
 				strings.Join(active, ", "), d.show(hooksDir))})
 	}
-	out, _ := c.Run(ctx, "config", "--get", "--type=bool", "commit.gpgsign")
-	if strings.TrimSpace(out) != "true" {
+	signed, format := c.SigningConfig(ctx)
+	if !signed {
 		d.add(Check{Name: "signing", Repository: name, Status: OK, Detail: "log entries are not signed (commit.gpgsign is off)"})
 		return
 	}
-	format, _ := c.Run(ctx, "config", "--get", "gpg.format")
-	format = strings.TrimSpace(format)
 	if format == "" {
 		format = "openpgp"
 	}

@@ -111,7 +111,7 @@ func (e *Engine) CommitEdit(ctx context.Context, app, reason string) (*Outcome, 
 		return nil, err
 	}
 	t := run.Targets[0]
-	head, err := t.repo.c.Run(ctx, "cat-file", "-p", "HEAD:"+t.rel[0])
+	head, err := t.repo.c.HeadFile(ctx, t.rel[0])
 	if err != nil {
 		head = "" // not in the log yet: every key is new
 	}

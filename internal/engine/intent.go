@@ -292,7 +292,7 @@ func (r *repo) alreadyLogged(ctx context.Context, in *intent) bool {
 	if in.Head != "" {
 		revs = in.Head + "..HEAD"
 	}
-	out, err := r.c.Run(ctx, "log", "--no-merges", "--max-count=200", "--format=%at%x01%B%x00", "--end-of-options", revs)
+	out, err := r.c.MessagesWithTimes(ctx, revs, 200)
 	if err != nil {
 		return false
 	}

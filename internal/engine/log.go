@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -147,7 +146,7 @@ type LogQuery struct {
 	Merges       bool // also show merge commits (pulls make them)
 	Limit        int  // at most this many entries; 0 = all
 
-	since, until time.Time // Since and Until as read by gitArgs; zero = unbounded
+	since, until time.Time // Since and Until as read by gitFilter; zero = unbounded
 }
 
 // selective reports whether the query filters on what only the message
@@ -184,14 +183,11 @@ func (q *LogQuery) matches(le LogEntry) bool {
 	return true
 }
 
-// gitArgs turns the query into git log's own filters, so git skips what
+// gitFilter turns the query into git log's own filters, so git skips what
 // it can without handing it over: dates, author, and trailer lines by
 // pattern (checked again exactly after parsing).
-func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
-	var args []string
-	if !q.Merges {
-		args = append(args, "--no-merges")
-	}
+func (q *LogQuery) gitFilter(now time.Time) (git.LogFilter, error) {
+	f := git.LogFilter{Revs: "HEAD", Merges: q.Merges}
 	for _, b := range []struct {
 		flag, value string
 		end         bool
@@ -201,7 +197,7 @@ func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
 		}
 		t, err := ParseLogTime(b.value, now, b.end)
 		if err != nil {
-			return nil, refuse(ExitUsage, "--%s: %v", b.flag, err)
+			return f, refuse(ExitUsage, "--%s: %v", b.flag, err)
 		}
 		if b.end {
 			q.until = t
@@ -214,7 +210,11 @@ func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
 		// none before 1970, which git cannot represent; matches applies
 		// the bounds exactly.
 		if t.Unix() >= 0 {
-			args = append(args, fmt.Sprintf("--%s=%s", b.flag, t.UTC().Format("2006-01-02 15:04:05 -0700")))
+			if date := t.UTC().Format("2006-01-02 15:04:05 -0700"); b.end {
+				f.Until = date
+			} else {
+				f.Since = date
+			}
 		}
 	}
 	var greps []string
@@ -227,22 +227,14 @@ func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
 	if q.Failed {
 		greps = append(greps, "^"+oplog.KeyExit+": *(-|[1-9]|unknown)")
 	}
-	if len(greps) > 0 || q.Operator != "" {
-		args = append(args, "--extended-regexp", "--regexp-ignore-case")
-	}
-	if len(greps) > 1 {
-		args = append(args, "--all-match")
-	}
-	for _, g := range greps {
-		args = append(args, "--grep="+g)
-	}
+	f.Grep = greps
 	if q.Operator != "" {
-		args = append(args, "--author="+regexp.QuoteMeta(q.Operator))
+		f.Author = regexp.QuoteMeta(q.Operator)
 	}
 	if q.Limit > 0 && !q.selective() {
-		args = append(args, fmt.Sprintf("--max-count=%d", q.Limit))
+		f.MaxCount = q.Limit
 	}
-	return append(args, "HEAD"), nil
+	return f, nil
 }
 
 // Log reads the operator log of the repositories, newest first, and calls
@@ -252,7 +244,7 @@ func (q *LogQuery) gitArgs(now time.Time) ([]string, error) {
 // without a commit yet are skipped. An error from emit stops the log and is
 // returned.
 func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit func(LogEntry) error) error {
-	args, err := q.gitArgs(e.o.Now())
+	filter, err := q.gitFilter(e.o.Now())
 	if err != nil {
 		return err
 	}
@@ -301,7 +293,7 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 		if head, _ := rp.r.r.HeadCommit(); head == "" {
 			continue // no commit yet: an empty log (git log would fail)
 		}
-		streams = append(streams, &stream{rp: rp, lr: rp.r.c.StartLog(ctx, args...)})
+		streams = append(streams, &stream{rp: rp, lr: rp.r.c.StartLog(ctx, filter)})
 	}
 	for _, s := range streams {
 		advance(s)

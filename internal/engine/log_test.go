@@ -90,16 +90,16 @@ func TestLogEntryJSONHasEveryKeyInAFixedOrder(t *testing.T) {
 func TestLogQueryPassesWhatGitCanFilterToGit(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	q := LogQuery{Limit: 5}
-	args, err := q.gitArgs(now)
+	f, err := q.gitFilter(now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"--no-merges", "--max-count=5", "HEAD"}; !slices.Equal(args, want) {
+	if args, want := f.Args(), []string{"--no-merges", "--max-count=5", "--end-of-options", "HEAD"}; !slices.Equal(args, want) {
 		t.Errorf("limit alone: %q, want %q", args, want)
 	}
 
 	q = LogQuery{App: "wiki.example.org", Server: "s1", Failed: true, Operator: "al+ce", Since: "2026-11-01", Merges: true, Limit: 5}
-	args, err = q.gitArgs(now)
+	f, err = q.gitFilter(now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +109,9 @@ func TestLogQueryPassesWhatGitCanFilterToGit(t *testing.T) {
 		`--grep=^(Opsync-Server|Opsync-Moved-To|Opsync-Moved-From): *s1 *$`,
 		`--grep=^Opsync-Exit: *(-|[1-9]|unknown)`,
 		`--author=al\+ce`,
-		"HEAD", // no --max-count: the exact filters run after git's
+		"--end-of-options", "HEAD", // no --max-count: the exact filters run after git's
 	}
-	if !slices.Equal(args, want) {
+	if args := f.Args(); !slices.Equal(args, want) {
 		t.Errorf("got  %q\nwant %q", args, want)
 	}
 }

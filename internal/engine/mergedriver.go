@@ -138,7 +138,7 @@ func InstallMergeDriver(ctx context.Context, workTree, driver string) (changed b
 		{"merge." + MergeDriverName + ".name", mergeDriverTitle},
 		{"merge." + MergeDriverName + ".driver", driver},
 	} {
-		if _, err := c.Run(ctx, "config", "--local", "--", kv[0], kv[1]); err != nil {
+		if err := c.SetLocalConfig(ctx, kv[0], kv[1]); err != nil {
 			return changed, err
 		}
 	}

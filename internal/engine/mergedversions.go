@@ -22,18 +22,18 @@ import (
 // with the later entry's value, noted in an Opsync-Resolved trailer.
 // It reports the notes; nothing when HEAD is not a merge made on before.
 func (r *repo) settleMergedVersions(ctx context.Context, before string) []string {
-	out, err := r.c.Run(ctx, "rev-parse", "HEAD^1", "HEAD^2")
+	out, err := r.c.MergeParents(ctx)
 	parents := strings.Fields(out)
 	if err != nil || len(parents) != 2 || parents[0] != before {
 		return nil
 	}
-	baseOut, err := r.c.Run(ctx, "merge-base", "--end-of-options", parents[0], parents[1])
+	baseOut, err := r.c.MergeBase(ctx, parents[0], parents[1])
 	if err != nil {
 		return nil
 	}
 	base := strings.TrimSpace(baseOut)
 	changedEnv := func(side string) map[string]bool {
-		out, err := r.c.Run(ctx, "diff", "--name-only", "-z", "--no-renames", "--end-of-options", base, side, "--")
+		out, err := r.c.ChangedBetween(ctx, base, side)
 		set := map[string]bool{}
 		if err != nil {
 			return set
@@ -52,7 +52,7 @@ func (r *repo) settleMergedVersions(ctx context.Context, before string) []string
 			continue
 		}
 		read := func(rev string) []byte {
-			b, err := r.c.Run(ctx, "cat-file", "blob", "--end-of-options", rev+":"+path)
+			b, err := r.c.Blob(ctx, rev, path)
 			if err != nil {
 				return nil
 			}
@@ -102,7 +102,7 @@ func (r *repo) settleMergedVersions(ctx context.Context, before string) []string
 	if len(fixed) == 0 {
 		return nil
 	}
-	msg, err := r.c.Run(ctx, "log", "-1", "--format=%B", "--end-of-options", "HEAD")
+	msg, err := r.c.CommitMessage(ctx, "HEAD")
 	if err == nil {
 		err = r.c.Add(ctx, fixed...)
 	}

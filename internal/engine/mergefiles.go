@@ -71,7 +71,7 @@ func MergeFiles(ctx context.Context, basePath, oursPath, theirsPath string) ([]s
 // is clean.
 func gitMergeClean(ctx context.Context, base, ours, theirs string) ([]byte, bool) {
 	c := &git.Client{}
-	out, err := c.Run(ctx, "merge-file", "-p", "--", ours, base, theirs)
+	out, err := c.MergeFilePrint(ctx, ours, base, theirs)
 	if err != nil {
 		return nil, false
 	}
@@ -81,7 +81,7 @@ func gitMergeClean(ctx context.Context, base, ours, theirs string) ([]byte, bool
 // lineMerge is git's own merge of the three files, into ours.
 func lineMerge(ctx context.Context, base, ours, theirs string) (clean bool, err error) {
 	c := &git.Client{}
-	_, err = c.Run(ctx, "merge-file", "-L", "ours", "-L", "base", "-L", "theirs", "--", ours, base, theirs)
+	err = c.MergeFileInPlace(ctx, ours, base, theirs)
 	if err == nil {
 		return true, nil
 	}

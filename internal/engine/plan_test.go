@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"coopcloud.tech/opsync/internal/engine"
-	"coopcloud.tech/opsync/internal/git"
 )
 
 // planWorld is one operator's set-up: a bare remote seeded with servers s1
@@ -81,8 +81,8 @@ func writeFile(t *testing.T, path, content string) {
 // git runs a fixture git command (not counted).
 func (w *planWorld) git(dir string, args ...string) {
 	w.t.Helper()
-	if _, err := (&git.Client{Dir: dir}).Run(context.Background(), args...); err != nil {
-		w.t.Fatalf("git %s: %v", strings.Join(args, " "), err)
+	if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+		w.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
 

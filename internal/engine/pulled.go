@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/internal/ui"
 	"coopcloud.tech/opsync/oplog"
 )
@@ -23,7 +24,7 @@ func (run *Run) sayPulled(ctx context.Context, r *repo, res pullResult) {
 		run.e.event(EventPulled, "pulled %s from %s", r.name(), r.target())
 		return
 	}
-	lr := r.c.StartLog(ctx, "--no-merges", "--end-of-options", res.before+".."+res.after)
+	lr := r.c.StartLog(ctx, git.LogFilter{Revs: res.before + ".." + res.after})
 	var shown []string
 	n := 0
 	app := run.Inv.App

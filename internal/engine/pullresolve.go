@@ -53,7 +53,7 @@ func (r *repo) entryVersionResolver(note func([]string)) git.ConflictResolver {
 		if err != nil || len(unmerged) == 0 {
 			return false, err
 		}
-		baseOut, err := r.c.Run(ctx, "merge-base", "--end-of-options", "HEAD", theirs)
+		baseOut, err := r.c.MergeBase(ctx, "HEAD", theirs)
 		if err != nil {
 			return false, nil
 		}
@@ -146,8 +146,7 @@ func (r *repo) entryVersionResolver(note func([]string)) git.ConflictResolver {
 // file are the side's values now: that entry is then what set them.
 func (r *repo) lastVersionWriter(ctx context.Context, base, side, path string, now map[string]string, keys []string) (versionWriter, bool) {
 	var none versionWriter
-	out, err := r.c.Run(ctx, "log", "-E", versionPickaxe, "--format=%H %ct",
-		"--end-of-options", base+".."+side, "--", path)
+	out, err := r.c.LinesChanged(ctx, versionPickaxe, base+".."+side, path)
 	if err != nil {
 		return none, false
 	}
@@ -168,7 +167,7 @@ func (r *repo) lastVersionWriter(ctx context.Context, base, side, path string, n
 	if w.commit == "" {
 		return none, false
 	}
-	msg, err := r.c.Run(ctx, "log", "-1", "--format=%B", "--end-of-options", w.commit)
+	msg, err := r.c.CommitMessage(ctx, w.commit)
 	if err != nil {
 		return none, false
 	}
@@ -176,7 +175,7 @@ func (r *repo) lastVersionWriter(ctx context.Context, base, side, path string, n
 	if !ok {
 		return none, false
 	}
-	file, err := r.c.Run(ctx, "cat-file", "blob", "--end-of-options", w.commit+":"+path)
+	file, err := r.c.Blob(ctx, w.commit, path)
 	if err != nil {
 		return none, false
 	}
@@ -214,7 +213,7 @@ func (r *repo) theirsLater(ctx context.Context, commit, path string, theirs []by
 	if mh == "" {
 		return false
 	}
-	baseOut, err := r.c.Run(ctx, "merge-base", "--end-of-options", "HEAD", mh)
+	baseOut, err := r.c.MergeBase(ctx, "HEAD", mh)
 	if err != nil {
 		return false
 	}
@@ -222,7 +221,7 @@ func (r *repo) theirsLater(ctx context.Context, commit, path string, theirs []by
 	if !ok {
 		return false
 	}
-	ts, err := r.c.Run(ctx, "log", "-1", "--format=%ct", "--end-of-options", commit)
+	ts, err := r.c.CommitTime(ctx, commit)
 	if err != nil {
 		return false
 	}

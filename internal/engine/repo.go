@@ -72,8 +72,8 @@ func (r *repo) findUpstream(ctx context.Context) (string, string, error) {
 	}
 	if detached {
 		return "", "", fmt.Errorf("%s has a detached HEAD (at %.12s), so there is no branch to pull into or push. "+
-			"Check out the branch the operator log lives on (e.g. `git -C %s switch main`), then run the command again",
-			r.name(), branch, r.r.WorkTree)
+			"Check out the branch the operator log lives on (e.g. `%s`), then run the command again",
+			r.name(), branch, git.DetachedHeadFix(r.r.WorkTree))
 	}
 	cfg, err := r.r.LoadConfig(ctx, r.c)
 	if err != nil {
@@ -180,18 +180,11 @@ func (r *repo) stateProblem() error {
 		return &stateError{fmt.Errorf("%s has a git lock file, %s: another git command is running in the repository, "+
 			"or one was stopped abruptly (killed, or the machine went down) and left it behind. "+
 			"opsync never removes it, since a running git may own it. Check that no git command is running there "+
-			"(`pgrep -a git` lists them), then remove it: `rm %s`, and run the command again", r.name(), p, p)}
+			"(`%s` lists them), then remove it: `%s`, and run the command again", r.name(), p, git.IndexLockCheck, git.IndexLockFix(p))}
 	}
-	if op := r.r.InProgress(); op != "" {
-		how := map[string]string{
-			"merge":       "finish it (`git commit`) or abort it (`git merge --abort`)",
-			"rebase":      "finish it (`git rebase --continue`) or abort it (`git rebase --abort`)",
-			"cherry-pick": "finish it (`git cherry-pick --continue`) or abort it (`git cherry-pick --abort`)",
-			"revert":      "finish it (`git revert --continue`) or abort it (`git revert --abort`)",
-			"bisect":      "end it (`git bisect reset`)",
-		}[op]
+	if op, ok := r.r.Operation(); ok {
 		return &stateError{fmt.Errorf("%s is in the middle of a %s, which opsync will not touch; %s in %s, then run the command again",
-			r.name(), op, how, r.r.WorkTree)}
+			r.name(), op.Name, op.Fix(), r.r.WorkTree)}
 	}
 	return nil
 }

@@ -31,8 +31,8 @@ func writesVersion(path string) bool {
 var versionKeys = []string{"TYPE", "RECIPE"}
 
 // versionPickaxe finds the commits that changed a line assigning one of
-// versionKeys (git log -E -G).
-const versionPickaxe = "-G^(TYPE|RECIPE)="
+// versionKeys (git log -E -G, an extended regular expression).
+const versionPickaxe = "^(TYPE|RECIPE)="
 
 // readVersions returns the version variables of an env file ("" values
 // for a missing file).
@@ -161,7 +161,7 @@ func (run *Run) retryResolver(r *repo) git.ConflictResolver {
 // note instead. Only merges are allowed between the entry and HEAD — those
 // the earlier retries made while this process held the repository's lock.
 func (run *Run) settleLaterRetry(ctx context.Context, r *repo, t *Target, head string, res envmerge.Result) (bool, error) {
-	out, err := r.c.Run(ctx, "rev-list", "--first-parent", "--parents", "--max-count=50", "--end-of-options", t.commit+".."+head)
+	out, err := r.c.FirstParentChain(ctx, t.commit+".."+head, 50)
 	if err != nil {
 		return false, nil
 	}

@@ -233,7 +233,7 @@ func (rp *Repository) countAgainstRemote(ctx context.Context, st *RepoStatus, gs
 	case gs.HasAB && gs.Upstream == remote+"/"+branch:
 		st.Ahead, st.Behind = &gs.Ahead, &gs.Behind
 	default:
-		out, err := r.c.Run(ctx, "rev-list", "--left-right", "--count", "--end-of-options", "HEAD..."+tracking)
+		out, err := r.c.LeftRightCount(ctx, tracking)
 		f := strings.Fields(out)
 		if err != nil || len(f) != 2 {
 			st.Problems = append(st.Problems, fmt.Sprintf("cannot compare with %s: %v", st.Remote, err))
@@ -250,7 +250,7 @@ func (rp *Repository) countAgainstRemote(ctx context.Context, st *RepoStatus, gs
 
 // unpushed lists the log entries in revs.
 func (rp *Repository) unpushed(ctx context.Context, st *RepoStatus, revs string) {
-	lr := rp.r.c.StartLog(ctx, "--no-merges", fmt.Sprintf("--max-count=%d", maxUnpushed+1), "--end-of-options", revs)
+	lr := rp.r.c.StartLog(ctx, git.LogFilter{Revs: revs, MaxCount: maxUnpushed + 1})
 	for {
 		c, ok := lr.Next()
 		if !ok {

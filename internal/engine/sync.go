@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"coopcloud.tech/opsync/internal/git"
 )
 
 // SyncResult is what `opsync sync` did in one repository. The JSON keys are
@@ -141,7 +143,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 	if remoteHead != "" {
 		revs = tracking + "..HEAD"
 	}
-	lr := r.c.StartLog(ctx, "--no-merges", fmt.Sprintf("--max-count=%d", maxUnpushed), "--end-of-options", revs)
+	lr := r.c.StartLog(ctx, git.LogFilter{Revs: revs, MaxCount: maxUnpushed})
 	for {
 		c, ok := lr.Next()
 		if !ok {

@@ -2,60 +2,14 @@ package git
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// RemoteBranches lists the branches of remote as last fetched (its
-// remote-tracking refs, loose and packed), read from the files: name ->
-// commit. refs/remotes/REMOTE/HEAD, a symbolic ref, is left out. Names come
-// from the shared repository: untrusted.
-func (r *Repo) RemoteBranches(remote string) (map[string]string, error) {
-	prefix := "refs/remotes/" + remote + "/"
-	out := map[string]string{}
-	if err := r.packedRefs(func(id, name string) bool {
-		if b, ok := strings.CutPrefix(name, prefix); ok {
-			out[b] = id
-		}
-		return true
-	}); err != nil {
-		return nil, err
-	}
-	dir := filepath.Join(r.CommonDir, filepath.FromSlash(prefix))
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		id := strings.TrimSpace(string(b))
-		if strings.HasPrefix(id, "ref: ") {
-			return nil // refs/remotes/REMOTE/HEAD
-		}
-		out[filepath.ToSlash(rel)] = id
-		return nil
-	})
-	delete(out, "HEAD")
-	return out, err
-}
-
 // Related reports whether commits a and b share any history.
 func (c *Client) Related(ctx context.Context, a, b string) (bool, error) {
-	_, err := c.Run(ctx, "merge-base", "--end-of-options", a, b)
+	_, err := c.run(ctx, "merge-base", "--end-of-options", a, b)
 	if err != nil && ExitCode(err) == 1 {
 		return false, nil
 	}
@@ -77,7 +31,7 @@ func (c *Client) EntriesElsewhere(ctx context.Context, remote string, branches [
 	sort.Strings(branches)
 	var out []BranchEntries
 	for _, b := range branches {
-		n, err := c.Run(ctx, "rev-list", "--count", "--grep=^Opsync-Command: ", "refs/remotes/"+remote+"/"+b, "^HEAD", "--")
+		n, err := c.run(ctx, "rev-list", "--count", "--grep=^Opsync-Command: ", "refs/remotes/"+remote+"/"+b, "^HEAD", "--")
 		if err != nil {
 			return out, err
 		}

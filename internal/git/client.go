@@ -3,6 +3,14 @@
 // commit signing all apply), each call with a timeout, in a fixed locale,
 // with prompts off, and returns failures as *Error values that keep git's
 // exit code and stderr.
+//
+// Every git command line opsync runs is built here, by a typed method
+// (commands.go, and the pull, push, commit and log files); the raw runner is
+// unexported, and a test of the root package fails on a git command line
+// built anywhere else. Where a git process would only read a file git keeps
+// (HEAD, refs, config, identity, attributes, the index), the files_*.go
+// readers read it instead, each checked against git by a differential test
+// (see files.go).
 package git
 
 import (
@@ -135,23 +143,26 @@ func (c *Client) environ() []string {
 	return append(env, c.Env...)
 }
 
-// Cmd describes one git invocation.
-type Cmd struct {
-	Args  []string
-	Stdin io.Reader
-	Env   []string // added to the client's environment
-	// Stdout, when set, receives git's stdout as it comes (for streaming
-	// large output); Run then returns "".
-	Stdout io.Writer
+// cmd describes one git invocation.
+type cmd struct {
+	args  []string
+	stdin io.Reader
+	env   []string // added to the client's environment
+	// stdout, when set, receives git's stdout as it comes (for streaming
+	// large output); run then returns "".
+	stdout io.Writer
 }
 
-// Run runs git with args in the client's directory and returns its stdout.
-func (c *Client) Run(ctx context.Context, args ...string) (string, error) {
-	return c.RunCmd(ctx, Cmd{Args: args})
+// run runs git with args in the client's directory and returns its stdout.
+// It is the raw runner, unexported on purpose: every git command line
+// opsync runs is built by a method of this package (commands.go and the
+// pull, push, commit and log files), never by a caller.
+func (c *Client) run(ctx context.Context, args ...string) (string, error) {
+	return c.runCmd(ctx, cmd{args: args})
 }
 
-// RunCmd runs one git invocation.
-func (c *Client) RunCmd(ctx context.Context, gc Cmd) (string, error) {
+// runCmd runs one git invocation.
+func (c *Client) runCmd(ctx context.Context, gc cmd) (string, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -163,39 +174,39 @@ func (c *Client) RunCmd(ctx context.Context, gc Cmd) (string, error) {
 	if path == "" {
 		path = "git"
 	}
-	full := append([]string{"-C", c.Dir}, gc.Args...)
+	full := append([]string{"-C", c.Dir}, gc.args...)
 	if c.Dir == "" {
-		full = gc.Args
+		full = gc.args
 	}
 	if c.Trace != nil {
-		c.Trace(gc.Args)
+		c.Trace(gc.args)
 	}
-	cmd := exec.CommandContext(ctx, path, full...)
-	cmd.Env = append(c.environ(), gc.Env...)
-	cmd.Stdin = gc.Stdin
+	xc := exec.CommandContext(ctx, path, full...)
+	xc.Env = append(c.environ(), gc.env...)
+	xc.Stdin = gc.stdin
 	// On timeout, SIGTERM to git and everything it started (fetch, ssh,
 	// remote helpers), so nothing is left behind; after WaitDelay, Go
 	// kills git itself and stops waiting for its output.
-	cmd.Cancel = func() error {
-		killTree(cmd.Process.Pid, syscall.SIGTERM)
+	xc.Cancel = func() error {
+		killTree(xc.Process.Pid, syscall.SIGTERM)
 		return nil
 	}
-	cmd.WaitDelay = 3 * time.Second
+	xc.WaitDelay = 3 * time.Second
 	var stdout, stderr bytes.Buffer
-	if gc.Stdout != nil {
-		cmd.Stdout = gc.Stdout
+	if gc.stdout != nil {
+		xc.Stdout = gc.stdout
 	} else {
-		cmd.Stdout = &stdout
+		xc.Stdout = &stdout
 	}
-	cmd.Stderr = &stderr
-	err := cmd.Run()
+	xc.Stderr = &stderr
+	err := xc.Run()
 	if err == nil {
 		return stdout.String(), nil
 	}
 	if errors.Is(err, exec.ErrNotFound) {
 		return "", ErrNotInstalled
 	}
-	gerr := &Error{Args: gc.Args, ExitCode: -1, Stdout: stdout.String(), Stderr: stderr.String(), Err: err, Timeout: timeout}
+	gerr := &Error{Args: gc.args, ExitCode: -1, Stdout: stdout.String(), Stderr: stderr.String(), Err: err, Timeout: timeout}
 	if ctx.Err() == context.DeadlineExceeded {
 		gerr.TimedOut = true
 	} else if ee, ok := err.(*exec.ExitError); ok {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,13 +62,59 @@ const logFormat = "--format=%H%x00%P%x00%ad%x00%ct%x00%an%x00%ae%x00%B%x00%H"
 // logFields is how many fields a record of logFormat has.
 const logFields = 8
 
-// LogArgs are the arguments of the log process for the revision and
-// filter arguments extra: NUL-separated records in a fixed format,
-// whatever the operator's log.* settings say (signatures, decorations and
-// colour would otherwise mix into the output).
-func LogArgs(extra ...string) []string {
-	args := []string{"log", "-z", "--no-show-signature", "--no-color", "--no-decorate", "--no-notes", "--date=raw", logFormat}
-	return append(args, extra...)
+// LogArgs are the arguments of the log process, before its filter
+// (LogFilter): NUL-separated records in a fixed format, whatever the
+// operator's log.* settings say (signatures, decorations and colour would
+// otherwise mix into the output).
+func LogArgs() []string {
+	return []string{"log", "-z", "--no-show-signature", "--no-color", "--no-decorate", "--no-notes", "--date=raw", logFormat}
+}
+
+// LogFilter says which commits a log process lists, in git log's own
+// filters, so that git skips what they exclude without handing it over.
+type LogFilter struct {
+	Revs   string // the revision or range walked: "HEAD", "a..b" (never read as an option)
+	Merges bool   // list merge commits too (else --no-merges)
+	// Since and Until bound the commit dates, as git reads dates
+	// ("2006-01-02 15:04:05 -0700"); "" = unbounded.
+	Since, Until string
+	// Grep are patterns for the message, Author one for the author:
+	// extended regular expressions, case-insensitive; with several Grep
+	// patterns, a commit must match all of them.
+	Grep   []string
+	Author string
+	// MaxCount lists at most that many commits; 0 = all.
+	MaxCount int
+}
+
+// Args are the filter's arguments of git log.
+func (f LogFilter) Args() []string {
+	var args []string
+	if !f.Merges {
+		args = append(args, "--no-merges")
+	}
+	if f.Since != "" {
+		args = append(args, "--since="+f.Since)
+	}
+	if f.Until != "" {
+		args = append(args, "--until="+f.Until)
+	}
+	if len(f.Grep) > 0 || f.Author != "" {
+		args = append(args, "--extended-regexp", "--regexp-ignore-case")
+	}
+	if len(f.Grep) > 1 {
+		args = append(args, "--all-match")
+	}
+	for _, g := range f.Grep {
+		args = append(args, "--grep="+g)
+	}
+	if f.Author != "" {
+		args = append(args, "--author="+f.Author)
+	}
+	if f.MaxCount > 0 {
+		args = append(args, fmt.Sprintf("--max-count=%d", f.MaxCount))
+	}
+	return append(args, "--end-of-options", f.Revs)
 }
 
 // LogReader streams the commits of one `git log` process: git's output is
@@ -89,15 +136,15 @@ type LogReader struct {
 	closed  bool     // Close was called: output is no longer wanted
 }
 
-// StartLog starts `git log` with LogArgs(extra...). Read the commits with
-// Next; always Close the reader.
-func (c *Client) StartLog(ctx context.Context, extra ...string) *LogReader {
+// StartLog starts `git log` (LogArgs) of the commits f selects. Read the
+// commits with Next; always Close the reader.
+func (c *Client) StartLog(ctx context.Context, f LogFilter) *LogReader {
 	ctx, cancel := context.WithCancel(ctx)
 	lr := &LogReader{cancel: cancel, done: make(chan struct{})}
 	lr.cond = sync.NewCond(&lr.mu)
 	go func() {
 		defer close(lr.done)
-		_, err := c.RunCmd(ctx, Cmd{Args: LogArgs(extra...), Stdout: (*logWriter)(lr)})
+		_, err := c.runCmd(ctx, cmd{args: append(LogArgs(), f.Args()...), stdout: (*logWriter)(lr)})
 		lr.mu.Lock()
 		if err == nil && lr.err == nil && (len(bytes.TrimSpace(lr.partial)) > 0 || len(lr.fields) > 0) {
 			lr.field(lr.partial) // the last field, if git left it unterminated

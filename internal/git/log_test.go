@@ -43,7 +43,7 @@ func newLogRepo(t *testing.T, n int) *Client {
 
 func TestLogReaderReadsEveryCommitNewestFirst(t *testing.T) {
 	c := newLogRepo(t, 5)
-	lr := c.StartLog(context.Background(), "HEAD")
+	lr := c.StartLog(context.Background(), LogFilter{Revs: "HEAD", Merges: true})
 	var got []Commit
 	for {
 		cm, ok := lr.Next()
@@ -84,7 +84,7 @@ func TestLogReaderReadsEveryCommitNewestFirst(t *testing.T) {
 
 func TestLogReaderCloseStopsGitEarly(t *testing.T) {
 	c := newLogRepo(t, 30)
-	lr := c.StartLog(context.Background(), "HEAD")
+	lr := c.StartLog(context.Background(), LogFilter{Revs: "HEAD", Merges: true})
 	cm, ok := lr.Next()
 	if !ok || !strings.HasPrefix(cm.Message, "entry 30\n") {
 		t.Fatalf("first commit %q, %v", cm.Message, ok)
@@ -105,7 +105,7 @@ func TestLogReaderCloseStopsGitEarly(t *testing.T) {
 
 func TestLogReaderReportsGitsFailure(t *testing.T) {
 	c := newLogRepo(t, 1)
-	lr := c.StartLog(context.Background(), "no-such-branch")
+	lr := c.StartLog(context.Background(), LogFilter{Revs: "no-such-branch", Merges: true})
 	if _, ok := lr.Next(); ok {
 		t.Fatal("read a commit of a branch that does not exist")
 	}
@@ -121,7 +121,7 @@ func TestLogReaderDoesNotMakeGitWaitForTheReader(t *testing.T) {
 	// reads: the reader queues what git prints.
 	c := newLogRepo(t, 20)
 	c.Timeout = 20 * time.Second
-	lr := c.StartLog(context.Background(), "HEAD")
+	lr := c.StartLog(context.Background(), LogFilter{Revs: "HEAD", Merges: true})
 	select {
 	case <-lr.done:
 	case <-time.After(15 * time.Second):
@@ -172,7 +172,7 @@ func oddCommit(t *testing.T, dir, parent, author, committer, msg string) string 
 func TestLogReaderReadsOddCommits(t *testing.T) {
 	c := newLogRepo(t, 1)
 	dir := c.Dir
-	base, err := c.Run(context.Background(), "rev-parse", "HEAD")
+	base, err := c.run(context.Background(), "rev-parse", "HEAD")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,10 +207,10 @@ func TestLogReaderReadsOddCommits(t *testing.T) {
 		id = oddCommit(t, dir, id, tc.author, tc.committer, tc.msg)
 		ids = append(ids, id)
 	}
-	if _, err := c.Run(context.Background(), "update-ref", "HEAD", id); err != nil {
+	if _, err := c.run(context.Background(), "update-ref", "HEAD", id); err != nil {
 		t.Fatal(err)
 	}
-	lr := c.StartLog(context.Background(), "HEAD")
+	lr := c.StartLog(context.Background(), LogFilter{Revs: "HEAD", Merges: true})
 	var got []Commit
 	for {
 		cm, ok := lr.Next()

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -21,7 +19,7 @@ type Unmerged struct {
 
 // UnmergedFiles lists the conflicted paths of the merge in progress.
 func (c *Client) UnmergedFiles(ctx context.Context) ([]Unmerged, error) {
-	out, err := c.Run(ctx, "ls-files", "--unmerged", "-z")
+	out, err := c.run(ctx, "ls-files", "--unmerged", "-z")
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +63,7 @@ func (c *Client) ReadBlobs(ctx context.Context, ids ...string) ([][]byte, error)
 	if len(want) == 0 {
 		return out, nil
 	}
-	raw, err := c.RunCmd(ctx, Cmd{Args: []string{"cat-file", "--batch"}, Stdin: strings.NewReader(strings.Join(want, "\n") + "\n")})
+	raw, err := c.runCmd(ctx, cmd{args: []string{"cat-file", "--batch"}, stdin: strings.NewReader(strings.Join(want, "\n") + "\n")})
 	if err != nil {
 		return nil, err
 	}
@@ -98,67 +96,35 @@ func (c *Client) ReadBlobs(ctx context.Context, ids ...string) ([][]byte, error)
 	return out, nil
 }
 
-// MergeHead returns the commit being merged in (MERGE_HEAD), "" when no
-// merge is in progress.
-func (r *Repo) MergeHead() string {
-	b, err := os.ReadFile(filepath.Join(r.GitDir, "MERGE_HEAD"))
-	if err != nil {
-		return ""
-	}
-	first, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimSpace(first)
-}
-
-// MergeMessage returns the message git prepared for the merge in progress
-// (MERGE_MSG), without its comment lines.
-func (r *Repo) MergeMessage() string {
-	b, err := os.ReadFile(filepath.Join(r.GitDir, "MERGE_MSG"))
-	if err != nil {
-		return ""
-	}
-	var keep []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(l, "#") {
-			keep = append(keep, l)
-		}
-	}
-	return strings.TrimSpace(strings.Join(keep, "\n")) + "\n"
-}
-
 // AbortMerge undoes the merge in progress (git merge --abort).
 func (c *Client) AbortMerge(ctx context.Context, r *Repo) error {
 	return c.abortMergeIfAny(ctx, r)
 }
 
-// Merge merges commit into the current branch like Pull does (a merge
-// commit, no editor, no autostash), with the client's MergeConfig.
+// Merge merges commit into the current branch exactly as Pull merges
+// what it fetched (mergeArgs), with the client's MergeConfig.
 func (c *Client) Merge(ctx context.Context, commit string) error {
-	var args []string
-	for _, kv := range c.MergeConfig {
-		args = append(args, "-c", kv)
-	}
-	args = append(args, "merge", "--no-edit", "--no-autostash", "--no-stat", "--quiet", "--", commit)
-	_, err := c.Run(ctx, args...)
+	_, err := c.run(ctx, c.mergeArgs(commit)...)
 	return err
 }
 
 // AmendMessage rewrites the message of the last commit and nothing else:
 // staged changes are not added (--only with no paths).
 func (c *Client) AmendMessage(ctx context.Context, message string) error {
-	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--amend", "--only", "--allow-empty", "--cleanup=verbatim", "-F", "-"},
-		Stdin: strings.NewReader(message)})
+	_, err := c.runCmd(ctx, cmd{args: []string{"commit", "--amend", "--only", "--allow-empty", "--cleanup=verbatim", "-F", "-"},
+		stdin: strings.NewReader(message)})
 	return err
 }
 
 // Add stages paths.
 func (c *Client) Add(ctx context.Context, paths ...string) error {
-	_, err := c.Run(ctx, append([]string{"add", "--"}, paths...)...)
+	_, err := c.run(ctx, append([]string{"add", "--"}, paths...)...)
 	return err
 }
 
 // CommitMerge concludes the merge in progress with message.
 func (c *Client) CommitMerge(ctx context.Context, message string) error {
-	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--cleanup=strip", "-F", "-"}, Stdin: strings.NewReader(message)})
+	_, err := c.runCmd(ctx, cmd{args: []string{"commit", "--cleanup=strip", "-F", "-"}, stdin: strings.NewReader(message)})
 	return err
 }
 
@@ -166,6 +132,30 @@ func (c *Client) CommitMerge(ctx context.Context, message string) error {
 // now and message. Only for a merge commit the caller has just made and
 // not pushed: it never touches a log entry or anything on a remote.
 func (c *Client) AmendMerge(ctx context.Context, message string) error {
-	_, err := c.RunCmd(ctx, Cmd{Args: []string{"commit", "--amend", "--quiet", "--cleanup=strip", "-F", "-"}, Stdin: strings.NewReader(message)})
+	_, err := c.runCmd(ctx, cmd{args: []string{"commit", "--amend", "--quiet", "--cleanup=strip", "-F", "-"}, stdin: strings.NewReader(message)})
 	return err
+}
+
+// MergeWrites lists the paths (relative to the work tree, with slashes)
+// that merging what `git fetch` just fetched (FETCH_HEAD) may create,
+// change or remove: those that differ between HEAD and FETCH_HEAD, which
+// include every path the merge can change (a path that is the same in
+// both is left as HEAD has it). With no commit on the branch yet it is
+// every path of FETCH_HEAD. One git process.
+func (c *Client) MergeWrites(ctx context.Context, r *Repo) ([]string, error) {
+	args := []string{"diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD", "FETCH_HEAD", "--"}
+	if head, _ := r.HeadCommit(); head == "" {
+		args = []string{"ls-tree", "-r", "-z", "--name-only", "--full-tree", "FETCH_HEAD", "--"}
+	}
+	out, err := c.run(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, p := range strings.Split(out, "\x00") {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
 }

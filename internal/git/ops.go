@@ -41,10 +41,10 @@ const (
 func (e *PullError) Error() string { return e.Err.Error() }
 func (e *PullError) Unwrap() error { return e.Err }
 
-// FetchArgs builds the first step of opsync's pull: fetch remote's ref
+// fetchArgs builds the first step of opsync's pull: fetch remote's ref
 // (FETCH_HEAD names it afterwards). extra goes before the repository
 // argument, and "--" after it: the remote and the ref are never options.
-func FetchArgs(remote, ref string, extra ...string) []string {
+func fetchArgs(remote, ref string, extra ...string) []string {
 	args := []string{"fetch", "--quiet"}
 	args = append(args, extra...)
 	switch {
@@ -56,13 +56,25 @@ func FetchArgs(remote, ref string, extra ...string) []string {
 	return args
 }
 
-// MergeArgs is the second step: merge what was fetched, always a merge
+// mergeArgs is the one git merge opsync runs, for the pull's second step
+// (rev FETCH_HEAD) and for the merge a retry makes (Merge): always a merge
 // (the operator's pull.rebase does not apply), fast-forward when possible
 // and a merge commit otherwise (merge.ff=only is overridden too, or a
-// diverged branch could never sync), no editor, and no autostash (opsync
-// never stashes; set through -c, which older gits ignore, since their merge
-// has no --no-autostash and never stashes).
-var MergeArgs = []string{"-c", "merge.autoStash=false", "merge", "--ff", "--no-edit", "--no-stat", "--quiet", "FETCH_HEAD"}
+// diverged branch could never sync), no editor, and no autostash: opsync
+// never stashes. The autostash is turned off with -c merge.autoStash=false,
+// not --no-autostash: git merge learnt --[no-]autostash in 2.27 (its
+// release notes: "git merge" learns the "--autostash" option), and opsync
+// supports 2.25 (MinVersion), whose merge would refuse the option as
+// unknown; an older git ignores the setting, and its merge never stashes.
+// The client's MergeConfig (opsync's env merge driver) comes first, as -c
+// settings.
+func (c *Client) mergeArgs(rev string) []string {
+	args := make([]string, 0, 2*len(c.MergeConfig)+10)
+	for _, kv := range c.MergeConfig {
+		args = append(args, "-c", kv)
+	}
+	return append(args, "-c", "merge.autoStash=false", "merge", "--ff", "--no-edit", "--no-stat", "--quiet", "--", rev)
+}
 
 // Pull does what `git pull --no-rebase` does, in its two steps: `git
 // fetch` of remote's ref, then `git merge FETCH_HEAD` — which is skipped
@@ -71,8 +83,8 @@ var MergeArgs = []string{"-c", "merge.autoStash=false", "merge", "--ff", "--no-e
 // process only to say "Already up to date". On a merge conflict it aborts
 // the merge, so the repository is left exactly as it was, and reports
 // PullConflict.
-func (c *Client) Pull(ctx context.Context, r *Repo, remote, ref string, extra ...string) error {
-	return c.PullResolving(ctx, r, remote, ref, nil, extra...)
+func (c *Client) Pull(ctx context.Context, r *Repo, remote, ref string) error {
+	return c.PullResolving(ctx, r, remote, ref, nil)
 }
 
 // ConflictResolver is given a merge that stopped with conflicts, while it
@@ -85,8 +97,8 @@ type ConflictResolver func(ctx context.Context, files []string) (bool, error)
 // before it is aborted. The resolver's error is returned, wrapped in the
 // PullConflict error, after the merge is aborted. The client's MergeConfig
 // (opsync's env merge driver) applies to the merge step.
-func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string, resolve ConflictResolver, extra ...string) error {
-	_, err := c.Run(ctx, FetchArgs(remote, ref, extra...)...)
+func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string, resolve ConflictResolver) error {
+	_, err := c.run(ctx, fetchArgs(remote, ref)...)
 	if err == nil && r != nil && r.FetchedIsHead() {
 		return nil
 	}
@@ -96,15 +108,7 @@ func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string,
 		}
 	}
 	if err == nil {
-		args := MergeArgs
-		if len(c.MergeConfig) > 0 {
-			pre := make([]string, 0, 2*len(c.MergeConfig)+len(args))
-			for _, kv := range c.MergeConfig {
-				pre = append(pre, "-c", kv)
-			}
-			args = append(pre, args...)
-		}
-		_, err = c.Run(ctx, args...)
+		_, err = c.run(ctx, c.mergeArgs("FETCH_HEAD")...)
 	}
 	if err == nil {
 		return nil
@@ -173,7 +177,7 @@ func (c *Client) stagedAmong(ctx context.Context, names []string) []string {
 	if len(names) == 0 {
 		return nil
 	}
-	out, err := c.Run(ctx, "diff", "--cached", "--name-only", "-z", "--no-renames")
+	out, err := c.run(ctx, "diff", "--cached", "--name-only", "-z", "--no-renames")
 	if err != nil {
 		return nil
 	}
@@ -215,7 +219,7 @@ func (c *Client) abortMergeIfAny(ctx context.Context, r *Repo) error {
 	if r == nil || r.InProgress() != "merge" {
 		return nil
 	}
-	_, err := c.Run(context.WithoutCancel(ctx), "merge", "--abort")
+	_, err := c.run(context.WithoutCancel(ctx), "merge", "--abort")
 	return err
 }
 
@@ -239,35 +243,17 @@ type PushError struct {
 func (e *PushError) Error() string { return e.Err.Error() }
 func (e *PushError) Unwrap() error { return e.Err }
 
-// Push pushes HEAD to remote's ref. It never forces.
+// Push pushes HEAD to remote's ref. It never forces. A failure is a
+// *PushError, classified by ClassifyPush.
 func (c *Client) Push(ctx context.Context, remote, ref string) error {
-	out, err := c.Run(ctx, "push", "--porcelain", "--", remote, "HEAD:"+ref)
+	out, err := c.run(ctx, "push", "--porcelain", "--", remote, "HEAD:"+ref)
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, ErrNotInstalled) {
 		return err
 	}
-	var ge *Error
-	errors.As(err, &ge)
-	stderr := StderrOf(err)
-	kind := PushOther
-	status := refStatus(out, ref)
-	switch {
-	case ge != nil && ge.TimedOut:
-		kind = PushTimeout
-	case status != "" && RaceLost(status):
-		kind = PushRejected
-	case status == "" && RaceLost(stderr):
-		// No status line for the ref (the remote's receive-pack stopped
-		// before reporting one): its stderr says why.
-		kind = PushRejected
-	case strings.Contains(status, "[remote rejected]"):
-		kind = PushDeclined
-	case ClassifyRemote(stderr) != RemoteFine:
-		kind = PushUnreachable
-	}
-	return &PushError{Kind: kind, Err: err}
+	return &PushError{Kind: ClassifyPush(out, err, ref).Kind, Err: err}
 }
 
 // CommitOnly commits exactly paths with `git commit --only` semantics: the
@@ -284,7 +270,7 @@ func (c *Client) Push(ctx context.Context, remote, ref string) error {
 // out, and the commit is tried once more.
 func (c *Client) CommitOnly(ctx context.Context, message string, paths, fresh []string) error {
 	if len(fresh) > 0 {
-		if _, err := c.Run(ctx, append([]string{"add", "--"}, fresh...)...); err != nil {
+		if _, err := c.run(ctx, append([]string{"add", "--"}, fresh...)...); err != nil {
 			return err
 		}
 	}
@@ -304,7 +290,7 @@ func (c *Client) CommitOnly(ctx context.Context, message string, paths, fresh []
 		}
 	}
 	if len(add) > 0 {
-		if _, aerr := c.Run(ctx, append([]string{"add", "--"}, add...)...); aerr != nil {
+		if _, aerr := c.run(ctx, append([]string{"add", "--"}, add...)...); aerr != nil {
 			return aerr
 		}
 	}
@@ -316,7 +302,7 @@ func (c *Client) commitOnly(ctx context.Context, message string, paths []string)
 	if len(paths) > 0 {
 		args = append(append(args, "--"), paths...)
 	}
-	_, err := c.RunCmd(ctx, Cmd{Args: args, Stdin: strings.NewReader(message)})
+	_, err := c.runCmd(ctx, cmd{args: args, stdin: strings.NewReader(message)})
 	return err
 }
 
@@ -345,7 +331,7 @@ func (c *Client) Ident(ctx context.Context) (string, error) {
 	if id, ok := c.identFromFiles(); ok {
 		return id, nil
 	}
-	out, err := c.Run(ctx, "var", "GIT_AUTHOR_IDENT")
+	out, err := c.run(ctx, "var", "GIT_AUTHOR_IDENT")
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,9 @@
 package git
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
 
 // raceMarks are the ways git reports that a push lost a race for the ref
 // to someone else's push, as the status of the ref (`git push
@@ -51,15 +54,67 @@ func RaceLost(report string) bool {
 	return false
 }
 
+// PushOutcome is what became of a push of one ref: pushed (Err nil), or
+// why not.
+type PushOutcome struct {
+	Err  error       // nil when the ref was pushed; else git's *Error (or ErrNotInstalled)
+	Kind PushFailure // why the push failed (meaningless when Err is nil)
+	// Status is the ref's status in the `git push --porcelain` report
+	// ("[rejected] (fetch first)", "[remote rejected] (pre-receive hook
+	// declined)"), "" when git printed none for it.
+	Status string
+	// Refused is true when that status line is flagged "!": the remote
+	// (or git before sending) refused this very ref.
+	Refused bool
+}
+
+// ClassifyPush is the one reading of a failed push, for log pushes
+// (Client.Push) and lease pushes (Client.PushCAS) alike: porcelain is
+// git's stdout of `git push --porcelain`, err its failure, ref the
+// remote ref pushed.
+//
+//   - timed out: PushTimeout;
+//   - a lost race (RaceLost) in the ref's status, or, when git printed no
+//     status for it (the remote's receive-pack stopped before reporting),
+//     on stderr: PushRejected — fetch and try again;
+//   - "[remote rejected]" for any other reason (a hook, a protected
+//     branch): PushDeclined — trying again will not help;
+//   - the remote could not be reached (ClassifyRemote): PushUnreachable;
+//   - anything else: PushOther.
+func ClassifyPush(porcelain string, err error, ref string) PushOutcome {
+	if err == nil {
+		return PushOutcome{}
+	}
+	o := PushOutcome{Err: err, Kind: PushOther}
+	o.Status, o.Refused = refStatus(porcelain, ref)
+	var ge *Error
+	errors.As(err, &ge)
+	stderr := StderrOf(err)
+	switch {
+	case ge != nil && ge.TimedOut:
+		o.Kind = PushTimeout
+	case o.Status != "" && RaceLost(o.Status):
+		o.Kind = PushRejected
+	case o.Status == "" && RaceLost(stderr):
+		o.Kind = PushRejected
+	case strings.Contains(o.Status, "[remote rejected]"):
+		o.Kind = PushDeclined
+	case ClassifyRemote(stderr) != RemoteFine:
+		o.Kind = PushUnreachable
+	}
+	return o
+}
+
 // refStatus returns the status text of ref in `git push --porcelain`
 // output ("[rejected] (fetch first)"), "" when the output has no line for
-// it. Porcelain lines are "<flag>\t<from>:<to>\t<summary>".
-func refStatus(porcelain, ref string) string {
+// it, and whether the line is flagged "!" (refused). Porcelain lines are
+// "<flag>\t<from>:<to>\t<summary>".
+func refStatus(porcelain, ref string) (status string, refused bool) {
 	for _, l := range strings.Split(porcelain, "\n") {
 		f := strings.Split(l, "\t")
 		if len(f) >= 3 && strings.HasSuffix(f[1], ":"+ref) {
-			return f[2]
+			return f[2], f[0] == "!"
 		}
 	}
-	return ""
+	return "", false
 }

@@ -126,74 +126,9 @@ func TestFindRepoOddDotGit(t *testing.T) {
 	}
 }
 
-func TestHead(t *testing.T) {
-	dir := newRepo(t, nil)
-	r := findRepo(t, dir)
-	id := head(t, dir)
-	if b, detached, err := r.Head(); err != nil || detached || b != "main" {
-		t.Errorf("Head() = %q, %v, %v; want main", b, detached, err)
-	}
-	if got, err := r.HeadCommit(); err != nil || got != id {
-		t.Errorf("HeadCommit() = %q, %v; want %s", got, err, id)
-	}
-	run(t, dir, "checkout", "-q", "-b", "feature/x")
-	if b, _, _ := r.Head(); b != "feature/x" {
-		t.Errorf("Head() = %q, want feature/x", b)
-	}
-	run(t, dir, "checkout", "-q", "--detach", "main")
-	if b, detached, err := r.Head(); err != nil || !detached || b != id {
-		t.Errorf("Head() detached = %q, %v, %v; want %s, true", b, detached, err, id)
-	}
-	if got, err := r.HeadCommit(); err != nil || got != id {
-		t.Errorf("HeadCommit() detached = %q, %v", got, err)
-	}
-
-	unborn := filepath.Join(tempDir(t), "unborn")
-	run(t, "", "init", "-q", "-b", "trunk", unborn)
-	u := findRepo(t, unborn)
-	if b, detached, err := u.Head(); err != nil || detached || b != "trunk" {
-		t.Errorf("Head() unborn = %q, %v, %v; want trunk", b, detached, err)
-	}
-	if got, err := u.HeadCommit(); err != nil || got != "" {
-		t.Errorf("HeadCommit() unborn = %q, %v; want empty", got, err)
-	}
-}
-
-func TestResolveRef(t *testing.T) {
-	dir := newRepo(t, nil)
-	first := head(t, dir)
-	run(t, dir, "branch", "other")
-	run(t, dir, "tag", "-a", "-m", "annotated", "v1")
-	second := commitFile(t, dir, "x", "x\n", "second")
-	r := findRepo(t, dir)
-	check := func(when string) {
-		t.Helper()
-		for ref, want := range map[string]string{
-			"refs/heads/main":    second,
-			"refs/heads/other":   first,
-			"refs/tags/v1":       strings.TrimSpace(run(t, dir, "rev-parse", "refs/tags/v1")),
-			"refs/heads/missing": "",
-		} {
-			if got, err := r.ResolveRef(ref); err != nil || got != want {
-				t.Errorf("%s: ResolveRef(%s) = %q, %v; want %q", when, ref, got, err, want)
-			}
-		}
-	}
-	check("loose")
-	run(t, dir, "pack-refs", "--all")
-	if _, err := os.Stat(filepath.Join(r.GitDir, "refs", "heads", "main")); !os.IsNotExist(err) {
-		t.Fatalf("pack-refs left the loose ref: %v", err)
-	}
-	check("packed")
-	// A ref both packed and loose: the loose one is newer and wins.
-	third := commitFile(t, dir, "x", "y\n", "third")
-	if got, _ := r.ResolveRef("refs/heads/main"); got != third {
-		t.Errorf("ResolveRef(main) after a commit on a packed ref = %q, want %q", got, third)
-	}
-}
-
 // InProgress is read from the files git leaves while it waits for the
-// operator, in a real stopped merge, rebase, cherry-pick, revert and bisect.
+// operator, in a real stopped merge, rebase, cherry-pick, revert and bisect;
+// the operation's Abort is the git command that really ends it (run here).
 func TestInProgress(t *testing.T) {
 	setup := func(t *testing.T) string {
 		dir := newRepo(t, map[string]string{"s1/app.env": "V=1\n"})
@@ -227,6 +162,13 @@ func TestInProgress(t *testing.T) {
 			tt.stop(t, dir)
 			if got := r.InProgress(); got != tt.name {
 				t.Errorf("InProgress() = %q, want %q", got, tt.name)
+			}
+			op, ok := r.Operation()
+			if want := "git " + strings.Join(tt.undo, " "); !ok || op.Name != tt.name || op.Abort != want {
+				t.Errorf("Operation() = %+v, %v; want %s, ended by %s", op, ok, tt.name, want)
+			}
+			if fix := op.FixIn(dir); !strings.Contains(fix, "git -C "+dir+" "+strings.Join(tt.undo, " ")) {
+				t.Errorf("FixIn = %q, does not say %q", fix, strings.Join(tt.undo, " "))
 			}
 			run(t, dir, tt.undo...)
 			if got := r.InProgress(); got != "" {

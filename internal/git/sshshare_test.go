@@ -98,7 +98,7 @@ func TestSSHShareAgainstRealSSHD(t *testing.T) {
 	lsRemote := func(env []string) {
 		t.Helper()
 		c := &Client{Dir: work, Env: env}
-		if _, err := c.Run(ctx, "ls-remote", "origin"); err != nil {
+		if _, err := c.run(ctx, "ls-remote", "origin"); err != nil {
 			t.Fatal(err)
 		}
 	}

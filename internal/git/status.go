@@ -72,7 +72,7 @@ var StatusArgs = []string{"status", "--porcelain=v2", "--branch", "-z", "--untra
 
 // Status runs git status once and parses it.
 func (c *Client) Status(ctx context.Context) (*Status, error) {
-	out, err := c.RunCmd(ctx, Cmd{Args: StatusArgs, Env: []string{"GIT_OPTIONAL_LOCKS=0"}})
+	out, err := c.runCmd(ctx, cmd{args: StatusArgs, env: []string{"GIT_OPTIONAL_LOCKS=0"}})
 	if err != nil {
 		return nil, err
 	}

@@ -13,10 +13,12 @@ type Version struct {
 	Text                string // the whole line, e.g. "git version 2.39.5"
 }
 
-// MinVersion is the oldest git opsync works with: it relies on
-// `git pull --no-rebase --ff --no-autostash`, `git commit --only` and
-// `git status --porcelain=v2 -z`, all older than this, and 2.25 is what the
-// oldest supported Debian and Ubuntu releases ship.
+// MinVersion is the oldest git opsync works with: it relies on `git fetch`
+// then `git merge --ff`, `git commit --only`, `git push --porcelain
+// --force-with-lease=ref:expect` and `git status --porcelain=v2 -z`, all
+// older than this, and 2.25 is what the oldest supported Debian and Ubuntu
+// releases ship. Newer options are not used (TestNoOptionNewerThanMinVersion):
+// what they do is asked for with a -c setting, which an older git ignores.
 var MinVersion = Version{Major: 2, Minor: 25}
 
 func (v Version) String() string {
@@ -66,7 +68,7 @@ func ParseVersion(out string) (Version, error) {
 
 // Version runs `git --version`.
 func (c *Client) Version(ctx context.Context) (Version, error) {
-	out, err := c.Run(ctx, "--version")
+	out, err := c.run(ctx, "--version")
 	if err != nil {
 		return Version{}, err
 	}

@@ -41,16 +41,17 @@ type Remote struct {
 	Exclusive func(ctx context.Context) (release func(), err error)
 }
 
-// run runs one git process of a lease command, under Exclusive.
-func (r *Remote) run(ctx context.Context, gc git.Cmd) (string, error) {
+// exclusive runs one git process of a lease command (the call of a
+// method of r.Git that runs it), under Exclusive.
+func (r *Remote) exclusive(ctx context.Context, gitProcess func() error) error {
 	if r.Exclusive != nil {
 		release, err := r.Exclusive(ctx)
 		if err != nil {
-			return "", err
+			return err
 		}
 		defer release()
 	}
-	return r.Git.RunCmd(ctx, gc)
+	return gitProcess()
 }
 
 func (r *Remote) now() time.Time {
@@ -106,36 +107,36 @@ const (
 // push sets ref to src ("" deletes it) if the remote's ref is expect (""
 // = must not exist): a compare-and-swap.
 func (r *Remote) push(ctx context.Context, src, ref, expect string) (pushResult, error) {
-	_, err := r.run(ctx, git.Cmd{Args: []string{"push", "--porcelain", "--no-force-if-includes",
-		"--force-with-lease=" + ref + ":" + expect, "--", r.Name, src + ":" + ref}})
-	if err == nil {
-		return pushed, nil
-	}
-	var ge *git.Error
-	if !errors.As(err, &ge) || ge.TimedOut {
+	var o git.PushOutcome
+	if err := r.exclusive(ctx, func() error {
+		o = r.Git.PushCAS(ctx, r.Name, src, ref, expect)
+		return nil
+	}); err != nil {
 		return refused, err
 	}
-	for _, l := range strings.Split(ge.Stdout, "\n") {
-		f := strings.Split(l, "\t")
-		if len(f) < 3 || f[0] != "!" || !strings.HasSuffix(f[1], ":"+ref) {
-			continue
-		}
-		if git.RaceLost(f[2]) {
-			return stale, nil
-		}
-		return refused, fmt.Errorf("the remote %s refused the lease ref %s: %s\n%w", r.Name, ref, strings.TrimSpace(f[2]), err)
+	var ge *git.Error
+	switch {
+	case o.Err == nil:
+		return pushed, nil
+	case !errors.As(o.Err, &ge) || o.Kind == git.PushTimeout || !o.Refused:
+		return refused, o.Err
+	case o.Kind == git.PushRejected:
+		return stale, nil
 	}
-	return refused, err
+	return refused, fmt.Errorf("the remote %s refused the lease ref %s: %s\n%w", r.Name, ref, strings.TrimSpace(o.Status), o.Err)
 }
 
 // commit makes the lease commit for l.
 func (r *Remote) commit(ctx context.Context, l Lease) (string, error) {
-	out, err := r.run(ctx, git.Cmd{Args: []string{"commit-tree", "--no-gpg-sign", "-F", "-", "--", r.emptyTree()},
-		Stdin: strings.NewReader(l.Message())})
+	var id string
+	err := r.exclusive(ctx, func() (err error) {
+		id, err = r.Git.CommitTree(ctx, r.emptyTree(), l.Message())
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(out), nil
+	return id, nil
 }
 
 // Get reads the lease on an app; nil when there is none.
@@ -143,8 +144,7 @@ func (r *Remote) Get(ctx context.Context, server, app string) (*Lease, error) {
 	ref, dst := Ref(server, app), r.copyRef(server, app)
 	var err error
 	for try := 0; try < 3; try++ {
-		_, err = r.run(ctx, git.Cmd{Args: []string{"fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
-			"--", r.Name, "+" + ref + ":" + dst}})
+		err = r.exclusive(ctx, func() error { return r.Git.FetchRefs(ctx, r.Name, "+"+ref+":"+dst, false) })
 		// Another opsync of this repository updating the same copy at the
 		// same moment makes git fail to lock it: read again.
 		if err == nil || !strings.Contains(git.StderrOf(err), "lock") {
@@ -167,8 +167,9 @@ func (r *Remote) Get(ctx context.Context, server, app string) (*Lease, error) {
 
 // List reads every lease on the remote, oldest first.
 func (r *Remote) List(ctx context.Context) ([]Lease, error) {
-	_, err := r.run(ctx, git.Cmd{Args: []string{"fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
-		"--", r.Name, "+" + RefPrefix + "*:" + copyPrefix + r.Name + "/*"}})
+	err := r.exclusive(ctx, func() error {
+		return r.Git.FetchRefs(ctx, r.Name, "+"+RefPrefix+"*:"+copyPrefix+r.Name+"/*", true)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +178,11 @@ func (r *Remote) List(ctx context.Context) ([]Lease, error) {
 
 // read parses the local copies of lease refs under pattern.
 func (r *Remote) read(ctx context.Context, pattern string) ([]Lease, error) {
-	out, err := r.run(ctx, git.Cmd{Args: []string{"for-each-ref", "--sort=creatordate", "--format=%(objectname)%00%(contents)%00", "--", pattern}})
+	var out string
+	err := r.exclusive(ctx, func() (err error) {
+		out, err = r.Git.RefsWithMessages(ctx, pattern)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

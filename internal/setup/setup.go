@@ -215,14 +215,14 @@ func (r *run) recordMergeDriver(ctx context.Context) error {
 	if len(paths) == 0 {
 		return nil
 	}
-	if _, err := r.git.Run(ctx, append([]string{"add", "--"}, paths...)...); err != nil {
+	if err := r.git.Add(ctx, paths...); err != nil {
 		return refuse("cannot stage %s in %s: %v", strings.Join(paths, ", "), r.show(r.top), err)
 	}
 	message := "Merge env files by key with opsync's merge driver (opsync init)"
 	if !changed {
 		message = "Keep every server directory in the log, with or without apps (opsync init)"
 	}
-	if _, err := r.git.Run(ctx, append([]string{"commit", "--quiet", "--only", "-m", message, "--"}, paths...)...); err != nil {
+	if err := r.git.CommitPathsQuietly(ctx, message, paths); err != nil {
 		return refuse("cannot commit %s in %s; they stay staged:\n%v", strings.Join(paths, ", "), r.show(r.top), err)
 	}
 	if changed {
@@ -239,7 +239,7 @@ func (r *run) recordMergeDriver(ctx context.Context) error {
 	if r.url == "" {
 		return nil
 	}
-	up, err := r.git.Run(ctx, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+	up, err := r.git.UpstreamName(ctx)
 	if err != nil {
 		return nil // no upstream (yet): the next synced command pushes it
 	}
@@ -247,7 +247,7 @@ func (r *run) recordMergeDriver(ctx context.Context) error {
 	if !ok {
 		return nil // tracks another remote: leave its push to the operator
 	}
-	if _, err := r.git.Run(ctx, "push", "--quiet", "--", r.name, "HEAD:refs/heads/"+rb); err != nil {
+	if err := r.git.PushRefspec(ctx, r.name, "HEAD:refs/heads/"+rb, false); err != nil {
 		r.say("warning: the commit was not pushed (%v); the next synced command pushes it", err)
 	}
 	return nil
@@ -335,7 +335,7 @@ func (r *run) ensureServerRepo(ctx context.Context, d sshremote.Destination, rep
 			branch = b
 		}
 	}
-	coreSSH, _ := r.git.Run(ctx, "config", "--get", "core.sshCommand")
+	coreSSH := r.git.SSHCommandConfig(ctx)
 	c := &sshremote.Client{
 		SSH:         sshremote.SSHCommand(r.o.Getenv, strings.TrimSpace(coreSSH)),
 		Interactive: r.o.Interactive,
@@ -411,17 +411,21 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 	if realPath(r.dir) != repo.WorkTree {
 		r.say("%s is inside the git work tree %s: using that repository", r.show(r.dir), r.show(repo.WorkTree))
 	}
-	if what := repo.InProgress(); what != "" {
-		return refuse("%s is in the middle of a %s; opsync init will not touch it. Finish it (or abort it with `git -C %s %s --abort`), then run opsync init again",
-			r.show(repo.WorkTree), what, repo.WorkTree, what)
+	if op, ok := repo.Operation(); ok {
+		how := fmt.Sprintf("Finish it (or abort it with `%s`)", git.InWorkTree(repo.WorkTree, op.Abort))
+		if op.Continue == "" { // a bisect: nothing to finish
+			how = fmt.Sprintf("End it (`%s`)", git.InWorkTree(repo.WorkTree, op.Abort))
+		}
+		return refuse("%s is in the middle of a %s; opsync init will not touch it. %s, then run opsync init again",
+			r.show(repo.WorkTree), op.Name, how)
 	}
 	branch, detached, err := repo.Head()
 	if err != nil {
 		return refuse("cannot read HEAD of %s: %v", r.show(repo.WorkTree), err)
 	}
 	if detached {
-		return refuse("%s has a detached HEAD (at %.12s); check out the branch the operator log lives on (e.g. `git -C %s switch main`), then run opsync init again",
-			r.show(repo.WorkTree), branch, repo.WorkTree)
+		return refuse("%s has a detached HEAD (at %.12s); check out the branch the operator log lives on (e.g. `%s`), then run opsync init again",
+			r.show(repo.WorkTree), branch, git.DetachedHeadFix(repo.WorkTree))
 	}
 	head, err := repo.HeadCommit()
 	if err != nil {
@@ -453,7 +457,7 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 		// No commit here and none there: take the branch name the remote's
 		// HEAD names, so that the first push makes it resolve.
 		if rb := r.unbornHead(ctx, branch); rb != branch {
-			if _, err := r.git.Run(ctx, "symbolic-ref", "HEAD", "refs/heads/"+rb); err != nil {
+			if err := r.git.SetHeadBranch(ctx, rb); err != nil {
 				return refuse("cannot set the branch of %s: %v", r.show(r.top), err)
 			}
 			r.did("named the branch of %s %s, as the remote's HEAD does", r.show(r.top), rb)
@@ -496,7 +500,7 @@ func (r *run) existingRepo(ctx context.Context, repo *git.Repo) error {
 	case r.isAncestor(ctx, remoteHead, head):
 		return r.push(ctx, branch, rb)
 	case r.isAncestor(ctx, head, remoteHead):
-		if _, err := r.git.Run(ctx, "merge", "--ff-only", "--quiet", "--", r.name+"/"+rb); err != nil {
+		if err := r.git.MergeFastForward(ctx, r.name+"/"+rb); err != nil {
 			return refuse("%s is behind %s/%s, and fast-forwarding it failed; nothing was changed:\n%v\n"+
 				"Commit or move aside the local changes git names, then run opsync init again", r.show(r.top), r.name, rb, err)
 		}
@@ -604,11 +608,11 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 			return r.undoAdopt(ctx, created, err)
 		}
 	} else {
-		staged, err := r.git.Run(ctx, "ls-files", "-z")
+		staged, err := r.git.IndexFiles(ctx)
 		if err != nil {
 			return refuse("cannot list the files staged in %s: %v", r.show(r.top), err)
 		}
-		if staged != "" {
+		if len(staged) > 0 {
 			return refuse("%s has no commit yet but has staged files, and %s already has history; opsync init will not mix "+
 				"the two. Unstage them (`git -C %s rm -r --cached --quiet .`), then run opsync init again",
 				r.show(r.top), r.redactedURL(), r.top)
@@ -619,7 +623,7 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 	}
 	remoteRef := "refs/remotes/" + r.name + "/" + rb
 	// The index becomes the remote's tree; the files are not touched.
-	if _, err := r.git.Run(ctx, "read-tree", "--", remoteRef); err != nil {
+	if err := r.git.ReadTree(ctx, remoteRef); err != nil {
 		return r.undoAdopt(ctx, created, refuse("cannot read the remote's files: %v", err))
 	}
 	st, err := r.git.Status(ctx)
@@ -643,13 +647,12 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 			"clone and let the next abra app command (or a commit of your own) record them",
 			r.show(r.dir), r.redactedURL(), rb, listPaths(differ), r.dir, r.dir))
 	}
-	if _, err := r.git.Run(ctx, "update-ref", "--", "refs/heads/"+branch, remoteRef); err != nil {
+	if err := r.git.UpdateRef(ctx, "refs/heads/"+branch, remoteRef); err != nil {
 		return r.undoAdopt(ctx, created, refuse("cannot set the branch %s: %v", branch, err))
 	}
 	if len(missing) > 0 {
 		// These files do not exist here: writing them overwrites nothing.
-		stdin := strings.Join(missing, "\x00") + "\x00"
-		if _, err := r.git.RunCmd(ctx, git.Cmd{Args: []string{"checkout-index", "-z", "--stdin"}, Stdin: strings.NewReader(stdin)}); err != nil {
+		if err := r.git.CheckoutIndex(ctx, missing); err != nil {
 			return refuse("cannot write the remote's files into %s: %v", r.show(r.top), err)
 		}
 	}
@@ -658,7 +661,7 @@ func (r *run) adopt(ctx context.Context, rs *remoteState, created bool, branch s
 	}
 	r.did("connected %s to the history of %s/%s: %s written from the remote, %s already the same here",
 		r.show(r.dir), r.name, rb, plural(len(missing), "file"), plural(countTracked(st)-len(missing), "file"))
-	if _, err := r.git.Run(ctx, "branch", "--quiet", "--set-upstream-to="+r.name+"/"+rb, "--", branch); err != nil {
+	if err := r.git.SetUpstream(ctx, branch, r.name+"/"+rb); err != nil {
 		return refuse("cannot make %s/%s the upstream of %s: %v", r.name, rb, branch, err)
 	}
 	if _, err := r.keepServerDirs(); err != nil {
@@ -693,7 +696,7 @@ func (r *run) undoAdopt(ctx context.Context, created bool, err error) error {
 		r.changed = nil
 		return err
 	}
-	if _, rerr := r.git.Run(context.WithoutCancel(ctx), "read-tree", "--empty"); rerr != nil {
+	if rerr := r.git.EmptyIndex(context.WithoutCancel(ctx)); rerr != nil {
 		return fmt.Errorf("%w\n(and emptying the index again failed: %v)", err, rerr)
 	}
 	return err
@@ -712,14 +715,14 @@ func (r *run) initQuietly(ctx context.Context, branch string) error {
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return refuse("cannot create %s: %v", r.show(r.dir), err)
 	}
-	if _, err := r.git.Run(ctx, "init", "--quiet", "--", r.dir); err != nil {
+	if err := r.git.Init(ctx, r.dir); err != nil {
 		return refuse("cannot make %s a git repository: %v", r.show(r.dir), err)
 	}
 	r.top = realPath(r.dir)
 	r.git.Dir = r.top
 	// The same branch name on every operator's machine and on the server,
 	// whatever init.defaultBranch says (git init -b needs git 2.28).
-	if _, err := r.git.Run(ctx, "symbolic-ref", "--", "HEAD", "refs/heads/"+branch); err != nil {
+	if err := r.git.SetHeadBranch(ctx, branch); err != nil {
 		return refuse("cannot set the branch of %s: %v", r.show(r.dir), err)
 	}
 	return nil
@@ -734,7 +737,7 @@ func (r *run) addRemote(ctx context.Context) error {
 }
 
 func (r *run) addRemoteQuietly(ctx context.Context) error {
-	if _, err := r.git.Run(ctx, "remote", "add", "--", r.name, r.url); err != nil {
+	if err := r.git.AddRemote(ctx, r.name, r.url); err != nil {
 		return refuse("cannot add the remote %s: %v", r.name, err)
 	}
 	return nil
@@ -809,30 +812,27 @@ func (r *run) commitAll(ctx context.Context, message string, allowEmpty bool) (b
 	if err != nil {
 		rel = "."
 	}
-	if _, err := r.git.Run(ctx, "add", "--all", "--", rel); err != nil {
+	if err := r.git.AddAll(ctx, rel); err != nil {
 		return false, refuse("cannot stage the files of %s: %v", r.show(r.dir), err)
 	}
-	out, err := r.git.Run(ctx, "ls-files", "-z")
+	files, err := r.git.IndexFiles(ctx)
 	if err != nil {
 		return false, refuse("cannot list the staged files of %s: %v", r.show(r.dir), err)
 	}
-	if head, _ := r.git.Run(ctx, "rev-parse", "-q", "--verify", "HEAD"); strings.TrimSpace(head) != "" {
-		if out, err = r.git.Run(ctx, "diff", "--cached", "--name-only", "-z"); err != nil {
+	if head, _ := r.git.VerifyHead(ctx); head != "" {
+		if files, err = r.git.StagedFiles(ctx); err != nil {
 			return false, refuse("cannot list the staged files of %s: %v", r.show(r.dir), err)
 		}
 	}
-	files := splitNUL(out)
 	if len(files) == 0 && !allowEmpty {
 		return false, nil
 	}
-	args := []string{"commit", "--quiet", "-m", message}
 	if len(files) == 0 {
-		args = append(args, "--allow-empty")
 		r.say("committing in %s: no files yet, an empty first commit", r.show(r.top))
 	} else {
 		r.say("committing in %s, %s:\n%s", r.show(r.top), plural(len(files), "file"), listPaths(files))
 	}
-	if _, err := r.git.Run(ctx, args...); err != nil {
+	if err := r.git.Commit(ctx, message, len(files) == 0); err != nil {
 		return false, refuse("the commit in %s failed; the files stay staged:\n%v", r.show(r.top), err)
 	}
 	r.changed = append(r.changed, "commit")
@@ -840,7 +840,7 @@ func (r *run) commitAll(ctx context.Context, message string, allowEmpty bool) (b
 }
 
 func (r *run) push(ctx context.Context, branch, rb string) error {
-	if _, err := r.git.Run(ctx, "push", "--quiet", "--set-upstream", "--", r.name, branch+":refs/heads/"+rb); err != nil {
+	if err := r.git.PushRefspec(ctx, r.name, branch+":refs/heads/"+rb, true); err != nil {
 		return refuse("the push to %s failed, so the operator log is not shared yet; your repository is set up and keeps "+
 			"its commits. Fix what git says, then run opsync init again to finish:\n%v", r.redactedURL(), err)
 	}
@@ -861,14 +861,14 @@ func (r *run) clone(ctx context.Context, rs *remoteState) error {
 	if err := os.MkdirAll(filepath.Dir(r.dir), 0o755); err != nil {
 		return refuse("cannot create %s: %v", r.show(filepath.Dir(r.dir)), err)
 	}
-	if _, err := r.git.Run(ctx, "clone", "--quiet", "--origin", r.name, "--branch="+rb, "--", r.url, r.dir); err != nil {
+	if err := r.git.Clone(ctx, r.url, r.dir, r.name, rb); err != nil {
 		return refuse("cannot clone %s into %s:\n%v", r.redactedURL(), r.show(r.dir), err)
 	}
 	r.top = realPath(r.dir)
 	r.git.Dir = r.top
 	n := 0
-	if out, err := r.git.Run(ctx, "ls-files", "-z"); err == nil {
-		n = len(splitNUL(out))
+	if files, err := r.git.IndexFiles(ctx); err == nil {
+		n = len(files)
 	}
 	r.did("cloned %s into %s (branch %s, %s)", r.redactedURL(), r.show(r.dir), rb, plural(n, "file"))
 	return nil
@@ -886,16 +886,16 @@ func (r *run) unbornHead(ctx context.Context, def string) string {
 	c := *r.git
 	c.Dir = ""
 	bare := filepath.Join(tmp, "probe.git")
-	if _, err := c.Run(ctx, "clone", "--quiet", "--bare", "--", r.url, bare); err != nil {
+	if err := c.CloneBare(ctx, r.url, bare); err != nil {
 		return def
 	}
 	c.Dir = bare
-	out, err := c.Run(ctx, "symbolic-ref", "--short", "HEAD")
+	b, err := c.HeadBranch(ctx)
 	if err != nil {
 		return def
 	}
-	if b := strings.TrimSpace(out); b != "" {
-		if _, err := c.Run(ctx, "rev-parse", "-q", "--verify", "HEAD"); err == nil {
+	if b != "" {
+		if _, err := c.VerifyHead(ctx); err == nil {
 			return def // not empty after all (pushed meanwhile): defaultBranch decides
 		}
 		return b
@@ -928,7 +928,7 @@ func (r *run) firstPush(ctx context.Context, branch, rb string) error {
 }
 
 func (r *run) fetch(ctx context.Context, rb string) error {
-	if _, err := r.git.Run(ctx, "fetch", "--quiet", "--", r.name, "+refs/heads/"+rb+":refs/remotes/"+r.name+"/"+rb); err != nil {
+	if err := r.git.FetchRefspec(ctx, r.name, "+refs/heads/"+rb+":refs/remotes/"+r.name+"/"+rb); err != nil {
 		return refuse("cannot fetch from %s:\n%v", r.redactedURL(), err)
 	}
 	return nil
@@ -942,8 +942,8 @@ func (r *run) related(ctx context.Context, a, b string) bool {
 }
 
 func (r *run) isAncestor(ctx context.Context, a, b string) bool {
-	_, err := r.git.Run(ctx, "merge-base", "--is-ancestor", "--", a, b)
-	return err == nil
+	ok, _ := r.git.IsAncestor(ctx, a, b)
+	return ok
 }
 
 // setUpstream makes branch track name/rb, unless it does already.
@@ -953,7 +953,7 @@ func (r *run) setUpstream(ctx context.Context, gcfg *git.Config, branch, rb stri
 			return nil
 		}
 	}
-	if _, err := r.git.Run(ctx, "branch", "--quiet", "--set-upstream-to="+r.name+"/"+rb, "--", branch); err != nil {
+	if err := r.git.SetUpstream(ctx, branch, r.name+"/"+rb); err != nil {
 		return refuse("cannot make %s/%s the upstream of %s: %v", r.name, rb, branch, err)
 	}
 	r.did("%s now tracks %s/%s", branch, r.name, rb)
@@ -1019,7 +1019,7 @@ type remoteState struct {
 func (r *run) lsRemote(ctx context.Context) (*remoteState, error) {
 	c := *r.git
 	c.Dir = ""
-	out, err := c.Run(ctx, "ls-remote", "--symref", "--", r.url, "HEAD", "refs/heads/*")
+	heads, head, err := c.LsRemote(ctx, r.url)
 	if err != nil {
 		if errors.Is(err, git.ErrNotInstalled) {
 			return nil, &Error{Msg: err.Error()}
@@ -1027,9 +1027,7 @@ func (r *run) lsRemote(ctx context.Context) (*remoteState, error) {
 		return nil, refuse("could not read the remote %s, so nothing was changed:\n%v\n%s",
 			r.redactedURL(), err, git.ConnectAdvice(git.StderrOf(err), "The remote"))
 	}
-	rs := &remoteState{}
-	rs.heads, rs.head = git.ParseLsRemote(out)
-	return rs, nil
+	return &remoteState{heads: heads, head: head}, nil
 }
 
 // defaultBranch is the branch a clone would check out.
@@ -1063,16 +1061,6 @@ func (rs *remoteState) defaultBranch(url string) (string, error) {
 func isEmptyDir(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	return errors.Is(err, os.ErrNotExist) || (err == nil && len(entries) == 0)
-}
-
-func splitNUL(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, "\x00") {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // listPaths lists paths one per line, indented, at most 30 of them.

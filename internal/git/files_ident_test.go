@@ -82,7 +82,7 @@ func TestIdentFromFilesAgreesWithGit(t *testing.T) {
 			if ok != tc.fromFiles {
 				t.Fatalf("read from the files: %v (%q), want %v", ok, got, tc.fromFiles)
 			}
-			want, err := c.Run(context.Background(), "var", "GIT_AUTHOR_IDENT")
+			want, err := c.run(context.Background(), "var", "GIT_AUTHOR_IDENT")
 			if !ok {
 				return
 			}

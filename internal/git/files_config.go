@@ -57,7 +57,7 @@ func (r *Repo) LoadConfig(ctx context.Context, c *Client) (*Config, error) {
 	if !cfg.Includes || c == nil {
 		return cfg, nil
 	}
-	out, err := c.Run(ctx, "config", "--null", "--get-regexp", `^(remote\..*\.url|branch\..*\.(remote|merge))$`)
+	out, err := c.run(ctx, "config", "--null", "--get-regexp", `^(remote\..*\.url|branch\..*\.(remote|merge))$`)
 	if err != nil && ExitCode(err) != 1 { // 1: no key matched
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package git
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/binary"
@@ -135,30 +134,6 @@ func varint(b []byte) (val uint64, n int) {
 		val = val<<7 + uint64(c&127)
 	}
 	return val, n
-}
-
-// MergeWrites lists the paths (relative to the work tree, with slashes)
-// that merging what `git fetch` just fetched (FETCH_HEAD) may create,
-// change or remove: those that differ between HEAD and FETCH_HEAD, which
-// include every path the merge can change (a path that is the same in
-// both is left as HEAD has it). With no commit on the branch yet it is
-// every path of FETCH_HEAD. One git process.
-func (c *Client) MergeWrites(ctx context.Context, r *Repo) ([]string, error) {
-	args := []string{"diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD", "FETCH_HEAD", "--"}
-	if head, _ := r.HeadCommit(); head == "" {
-		args = []string{"ls-tree", "-r", "-z", "--name-only", "--full-tree", "FETCH_HEAD", "--"}
-	}
-	out, err := c.Run(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	var paths []string
-	for _, p := range strings.Split(out, "\x00") {
-		if p != "" {
-			paths = append(paths, p)
-		}
-	}
-	return paths, nil
 }
 
 // BlobID is the id git would give content as a blob in this repository

@@ -62,7 +62,7 @@ func (r *Repo) AttributesFile(ctx context.Context, c *Client, getenv func(string
 		}
 	}
 	if askGit && c != nil {
-		out, err := c.Run(ctx, "config", "--path", "--get", "core.attributesFile")
+		out, err := c.run(ctx, "config", "--path", "--get", "core.attributesFile")
 		if err != nil && ExitCode(err) != 1 { // 1: not set
 			return "", err
 		}
