@@ -12,6 +12,7 @@ import (
 	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/internal/lease"
 	"coopcloud.tech/opsync/internal/servers"
+	"coopcloud.tech/opsync/internal/ui"
 )
 
 // heldLease is a lease a plan holds while its command runs.
@@ -154,9 +155,51 @@ func (run *Run) heldRefusal(t *Target, he *lease.HeldError) error {
 		fmt.Fprintf(&b, "Waited %s for it; ", he.Waited.Round(time.Second))
 	}
 	b.WriteString("abra was not run.\n")
-	fmt.Fprintf(&b, "Wait for it: add --wait (up to %s) or --wait=DURATION.\n", run.leaseSettings().LeaseTTL)
+	wait := "--wait"
+	if !run.Lease() {
+		wait = "--lease --wait" // a lease of its own is what it waits for
+	}
+	fmt.Fprintf(&b, "Wait for it: add %s (up to %s) or %s=DURATION.\n", wait, run.leaseSettings().LeaseTTL, wait)
 	fmt.Fprintf(&b, "Or, if that command is surely no longer running: `opsync lease break %s --id %s`.", h.App, h.ID)
 	return refuse(ExitSyncFailed, "%s", b.String())
+}
+
+// honourLeases refuses a modifying command that takes no lease itself
+// (leasing is off for it) on an app someone holds a lease on: a lease is
+// honoured by every opsync, whatever its settings. The pull before the
+// command fetched the remote's leases along with the branch (FETCH_HEAD
+// lists them), so this starts no git process unless the app is leased.
+func (run *Run) honourLeases(ctx context.Context) error {
+	now := run.e.o.Now()
+	for _, t := range run.Targets {
+		r := t.repo
+		if r == nil || !r.pullBefore || lease.CheckName(t.Server, t.App) != nil {
+			continue
+		}
+		want := "'" + lease.Ref(t.Server, t.App) + "' of "
+		listed := false
+		for _, f := range r.r.FetchHead() {
+			listed = listed || strings.HasPrefix(f.Desc, want)
+		}
+		if !listed {
+			continue
+		}
+		rm, err := r.leaseRemote(ctx)
+		if err != nil || rm == nil {
+			continue
+		}
+		l, err := rm.Copied(ctx, t.Server, t.App)
+		if err != nil || l == nil || l.Expired(now) {
+			continue
+		}
+		if run.Flags.NoLease {
+			run.e.warn("%s on %s is leased to %s, running `%s`; --no-lease runs abra anyway", ui.Escape(l.App), ui.Escape(l.Server),
+				l.Escaped().Holder(), l.Escaped().Command)
+			continue
+		}
+		return run.heldRefusal(t, &lease.HeldError{Holder: *l})
+	}
+	return nil
 }
 
 // startHeartbeats renews the plan's leases while abra runs, every third

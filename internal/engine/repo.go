@@ -18,6 +18,7 @@ import (
 
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/git"
+	"coopcloud.tech/opsync/internal/lease"
 	"coopcloud.tech/opsync/internal/lock"
 	"coopcloud.tech/opsync/internal/state"
 )
@@ -291,6 +292,8 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	}
 	before, _ := r.r.HeadCommit()
 	r.c.BeforeMerge = r.checkMergeWritable
+	// The same fetch brings the remote's app leases (honourLeases).
+	r.c.AlsoFetch = []string{lease.PullRefspec(remote)}
 	r.shareSSH(ctx, remote)
 	if !r.mergeReady {
 		r.c.MergeConfig, r.mergeReady = r.mergeConfig(ctx), true

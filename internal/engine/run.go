@@ -147,6 +147,11 @@ func (run *Run) Before(ctx context.Context) (err error) {
 			}
 		}
 	}
+	if run.Modifies && !run.edits && !run.Lease() && run.syncAllowed() {
+		if err := run.honourLeases(ctx); err != nil {
+			return err
+		}
+	}
 	if len(run.leases) > 0 {
 		run.startHeartbeats()
 	}

@@ -52,6 +52,11 @@ type Client struct {
 	// is something to merge (FETCH_HEAD is not HEAD); an error stops the
 	// pull before the merge starts, and is returned.
 	BeforeMerge func(ctx context.Context) error
+	// AlsoFetch are refspecs the pull's fetch brings along with the
+	// branch (opsync's app leases): the same fetch, no other process.
+	// FETCH_HEAD then lists them too, and the merge takes the branch's
+	// line alone.
+	AlsoFetch []string
 }
 
 // Error is a git process that failed.

@@ -112,6 +112,36 @@ func (r *Repo) FetchedIsHead() bool {
 	return found
 }
 
+// FetchedRef is one line of FETCH_HEAD: a commit, git's description of
+// it ("branch 'main' of URL", "'refs/opsync/leases/s1/app' of URL") and
+// whether git marks it for merging. Descriptions come from the shared
+// repository's ref names: untrusted.
+type FetchedRef struct {
+	ID, Desc string
+	ForMerge bool
+}
+
+// FetchHead reads FETCH_HEAD as the last fetch wrote it (this work tree's
+// git directory, else the shared one); nil when there is none.
+func (r *Repo) FetchHead() []FetchedRef {
+	for _, dir := range []string{r.GitDir, r.CommonDir} {
+		b, err := os.ReadFile(filepath.Join(dir, "FETCH_HEAD"))
+		if err != nil {
+			continue
+		}
+		var out []FetchedRef
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.SplitN(line, "\t", 3)
+			if len(f) != 3 {
+				continue
+			}
+			out = append(out, FetchedRef{ID: f[0], Desc: f[2], ForMerge: f[1] == ""})
+		}
+		return out
+	}
+	return nil
+}
+
 // RemoteBranches lists the branches of remote as last fetched (its
 // remote-tracking refs, loose and packed), read from the files: name ->
 // commit. refs/remotes/REMOTE/HEAD, a symbolic ref, is left out. Names come

@@ -44,12 +44,12 @@ func (e *PullError) Unwrap() error { return e.Err }
 // fetchArgs builds the first step of opsync's pull: fetch remote's ref
 // (FETCH_HEAD names it afterwards). extra goes before the repository
 // argument, and "--" after it: the remote and the ref are never options.
-func fetchArgs(remote, ref string, extra ...string) []string {
+func fetchArgs(remote, ref string, also []string, extra ...string) []string {
 	args := []string{"fetch", "--quiet"}
 	args = append(args, extra...)
 	switch {
 	case remote != "" && ref != "":
-		args = append(args, "--", remote, ref)
+		args = append(append(args, "--", remote, ref), also...)
 	case remote != "":
 		args = append(args, "--", remote)
 	}
@@ -68,12 +68,16 @@ func fetchArgs(remote, ref string, extra ...string) []string {
 // unknown; an older git ignores the setting, and its merge never stashes.
 // The client's MergeConfig (opsync's env merge driver) comes first, as -c
 // settings.
-func (c *Client) mergeArgs(rev string) []string {
-	args := make([]string, 0, 2*len(c.MergeConfig)+10)
+func (c *Client) mergeArgs(rev string, message ...string) []string {
+	args := make([]string, 0, 2*len(c.MergeConfig)+12)
 	for _, kv := range c.MergeConfig {
 		args = append(args, "-c", kv)
 	}
-	return append(args, "-c", "merge.autoStash=false", "merge", "--ff", "--no-edit", "--no-stat", "--quiet", "--", rev)
+	args = append(args, "-c", "merge.autoStash=false", "merge", "--ff", "--no-edit", "--no-stat", "--quiet")
+	if len(message) > 0 && message[0] != "" {
+		args = append(args, "-m", message[0])
+	}
+	return append(args, "--", rev)
 }
 
 // Pull does what `git pull --no-rebase` does, in its two steps: `git
@@ -98,7 +102,7 @@ type ConflictResolver func(ctx context.Context, files []string) (bool, error)
 // PullConflict error, after the merge is aborted. The client's MergeConfig
 // (opsync's env merge driver) applies to the merge step.
 func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string, resolve ConflictResolver) error {
-	_, err := c.run(ctx, fetchArgs(remote, ref)...)
+	_, err := c.run(ctx, fetchArgs(remote, ref, c.AlsoFetch)...)
 	if err == nil && r != nil && r.FetchedIsHead() {
 		return nil
 	}
@@ -108,7 +112,16 @@ func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string,
 		}
 	}
 	if err == nil {
-		_, err = c.run(ctx, c.mergeArgs("FETCH_HEAD")...)
+		rev, message := "FETCH_HEAD", ""
+		if len(c.AlsoFetch) > 0 && ref != "" && r != nil {
+			// FETCH_HEAD names the leases too, and `git merge FETCH_HEAD`
+			// would merge every line: merge the branch's (the first),
+			// with the message git would have given it.
+			if fh := r.FetchHead(); len(fh) > 0 && fh[0].ForMerge {
+				rev, message = fh[0].ID, "Merge "+fh[0].Desc
+			}
+		}
+		_, err = c.run(ctx, c.mergeArgs(rev, message)...)
 	}
 	if err == nil {
 		return nil

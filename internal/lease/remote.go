@@ -75,6 +75,22 @@ func (r *Remote) emptyTree() string {
 	return emptyTreeSHA1
 }
 
+// PullRefspec is the refspec a pull's fetch adds so that it brings the
+// remote's leases too (into this repository's copies): every opsync learns
+// who holds what with the pull it makes anyway, whatever its settings.
+func PullRefspec(remote string) string { return "+" + RefPrefix + "*:" + copyPrefix + remote + "/*" }
+
+// Copied reads the lease on an app from this repository's copy, as the
+// last fetch that brought it left it (the caller knows it is fresh: the
+// fetch listed it in FETCH_HEAD); nil when there is none.
+func (r *Remote) Copied(ctx context.Context, server, app string) (*Lease, error) {
+	ls, err := r.read(ctx, r.copyRef(server, app))
+	if err != nil || len(ls) == 0 {
+		return nil, err
+	}
+	return &ls[0], nil
+}
+
 // copyRef is this repository's copy of a remote lease ref.
 func (r *Remote) copyRef(server, app string) string {
 	return copyPrefix + r.Name + "/" + server + "/" + app
