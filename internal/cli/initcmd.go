@@ -18,6 +18,7 @@ import (
 type initOptions struct {
 	remote       string
 	serverRemote string
+	teamLease    bool
 }
 
 func newInitCmd(e *env) *cobra.Command {
@@ -70,6 +71,7 @@ Without a remote, the log is kept in the local repository only.`,
 				Dir:          dir,
 				Remote:       o.remote,
 				ServerRemote: o.serverRemote,
+				TeamLease:    o.teamLease,
 				Getenv:       e.getenv,
 				Stderr:       e.stderr,
 				Interactive:  interactive,
@@ -91,5 +93,6 @@ Without a remote, the log is kept in the local repository only.`,
 	}
 	cmd.Flags().StringVar(&o.remote, "remote", "", "the git remote to share the log through (a URL git understands)")
 	cmd.Flags().StringVar(&o.serverRemote, "server-remote", "", "keep the log in ~/.abra/operator-sync.git on this ssh `SERVER`, creating it if needed")
+	cmd.Flags().BoolVar(&o.teamLease, "team-lease", false, "turn leasing on for the whole team: write lease: true into the repository's .opsync.yml, commit and push it")
 	return cmd
 }

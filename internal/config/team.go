@@ -89,6 +89,11 @@ func ReadTeamFile(workTree string) (*TeamFile, error) {
 	return t, nil
 }
 
+// Sets reports whether the team file sets the key.
+func (t *TeamFile) Sets(key string) bool {
+	return t != nil && slices.Contains(t.file.keys, key)
+}
+
 func teamKeySlice() []string {
 	out := make([]string, 0, len(teamKeys))
 	for k := range teamKeys {

@@ -45,6 +45,8 @@ type Options struct {
 	// in the work tree (.gitattributes and the local git config) and
 	// reports whether .gitattributes changed.
 	RecordMergeDriver func(ctx context.Context, workTree string) (bool, error)
+	// TeamLease writes the team file with lease: true (--team-lease).
+	TeamLease bool
 }
 
 // Error is a refusal or failure with the message the operator reads.
@@ -212,8 +214,15 @@ func (r *run) recordMergeDriver(ctx context.Context) error {
 		paths = append(paths, ".gitattributes")
 	}
 	paths = append(paths, keep...)
-	if len(paths) == 0 {
+	team, err := r.teamLease()
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 && !team {
 		return nil
+	}
+	if len(paths) == 0 {
+		return r.pushSetup(ctx)
 	}
 	if err := r.git.Add(ctx, paths...); err != nil {
 		return refuse("cannot stage %s in %s: %v", strings.Join(paths, ", "), r.show(r.top), err)
@@ -236,6 +245,52 @@ func (r *run) recordMergeDriver(ctx context.Context) error {
 		r.did("kept %s in the log even without apps (%s/%s, committed): git keeps no empty directories", what,
 			servers.PlaceholderDir, servers.PlaceholderFile)
 	}
+	return r.pushSetup(ctx)
+}
+
+// teamLease writes and commits the team file with lease: true (opsync
+// init --team-lease): every operator's modifying commands then lease their
+// app. It reports whether it committed something.
+func (r *run) teamLease() (bool, error) {
+	if !r.o.TeamLease || r.top == "" {
+		return false, nil
+	}
+	path := filepath.Join(r.top, config.TeamFileName)
+	t, err := config.ReadTeamFile(r.top)
+	if err != nil {
+		return false, refuse("%v\nFix the team file first (it is the team's: commit and push the fix), then run opsync init --team-lease again", err)
+	}
+	old, _ := os.ReadFile(path)
+	switch {
+	case t != nil && (&config.Config{}).WithTeam(t).Lease:
+		r.did("leasing is on for the team already (%s)", r.show(path))
+		return false, nil
+	case t != nil && t.Sets("lease"):
+		return false, refuse("%s sets lease: false for the team; change it to lease: true (and commit it), or leave --team-lease out", r.show(path))
+	}
+	content := string(old)
+	if content == "" {
+		content = "# The team's operator sync settings: every operator's defaults (see opsync's README,\n# \"The team's settings\"). Written by opsync init --team-lease.\n"
+	} else if !strings.HasSuffix(content, "\n") {
+		content += "\n"
+	}
+	content += "lease: true\n"
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		return false, refuse("cannot write %s: %v", r.show(path), err)
+	}
+	ctx := context.Background()
+	if err := r.git.Add(ctx, config.TeamFileName); err != nil {
+		return false, refuse("cannot stage %s: %v", r.show(path), err)
+	}
+	if err := r.git.CommitPathsQuietly(ctx, "Team settings: every modifying command leases its app first (opsync init --team-lease)", []string{config.TeamFileName}); err != nil {
+		return false, refuse("cannot commit %s; it stays staged:\n%v", r.show(path), err)
+	}
+	r.did("turned leasing on for the whole team (%s, committed): every operator's modifying commands now lease their app", r.show(path))
+	return true, nil
+}
+
+// pushSetup pushes what init committed, when the branch tracks the remote.
+func (r *run) pushSetup(ctx context.Context) error {
 	if r.url == "" {
 		return nil
 	}
