@@ -24,4 +24,6 @@ func (c *Client) RunCmd(ctx context.Context, gc Cmd) (string, error) {
 }
 
 // FetchArgs is fetchArgs, for TestPullArgs.
-func FetchArgs(remote, ref string, extra ...string) []string { return fetchArgs(remote, ref, nil, extra...) }
+func FetchArgs(remote, ref string, extra ...string) []string {
+	return fetchArgs(remote, ref, nil, extra...)
+}

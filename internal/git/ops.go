@@ -114,10 +114,10 @@ func (c *Client) PullResolving(ctx context.Context, r *Repo, remote, ref string,
 	if err == nil {
 		rev, message := "FETCH_HEAD", ""
 		if len(c.AlsoFetch) > 0 && ref != "" && r != nil {
-			// FETCH_HEAD names the leases too, and `git merge FETCH_HEAD`
+			// When FETCH_HEAD names leases too, `git merge FETCH_HEAD`
 			// would merge every line: merge the branch's (the first),
 			// with the message git would have given it.
-			if fh := r.FetchHead(); len(fh) > 0 && fh[0].ForMerge {
+			if fh := r.FetchHead(); len(fh) > 1 && fh[0].ForMerge {
 				rev, message = fh[0].ID, "Merge "+fh[0].Desc
 			}
 		}
