@@ -171,6 +171,9 @@ func printLogLine(w io.Writer, p ui.Palette, le engine.LogEntry) error {
 	default:
 		mark = p.Dim("exit 0")
 	}
+	if le.Entry.Deployed != "" {
+		mark += "  deployed " + ui.Escape(le.Entry.Deployed)
+	}
 	if len(le.Unreadable) > 0 {
 		mark += " " + p.Note("(unreadable: "+strings.Join(le.Unreadable, ", ")+")")
 	}

@@ -56,6 +56,7 @@ type logEntryJSON struct {
 	Command         string          `json:"command"`
 	App             string          `json:"app"`
 	Server          string          `json:"server"`
+	Deployed        string          `json:"deployed"`
 	Exit            *int            `json:"exit"`
 	ExitUnknown     bool            `json:"exit_unknown"`
 	DurationSeconds *float64        `json:"duration_seconds"`
@@ -78,7 +79,7 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 	j := logEntryJSON{
 		Commit: le.Commit, Author: le.Author, Email: le.Email, Unreadable: le.Unreadable,
 		Manual: le.Manual, Merge: le.Merge, Failed: le.Failed(), Repo: le.Repo,
-		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Operator: e.Operator,
+		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Deployed: e.Deployed, Operator: e.Operator,
 		OpsyncVersion: e.Version, MovedTo: e.MovedTo, MovedFrom: e.MovedFrom, Session: e.Session,
 		Reason: e.Reason, Resolved: e.Resolved, Extra: e.Extra,
 	}
