@@ -23,8 +23,9 @@ import (
 type logOptions struct {
 	q     engine.LogQuery
 	json  bool
-	repo  string
-	color string
+	repo    string
+	color   string
+	noPager bool
 }
 
 func newLogCmd(e *env) *cobra.Command {
@@ -81,6 +82,7 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 	f.StringVar(&o.q.Session, "session", "", "only entries of this session (`ID`, the Opsync-Session trailer)")
 	f.BoolVar(&o.json, "json", false, "print one JSON array")
 	f.StringVar(&o.repo, "repo", "", "read only the repository holding `DIR`")
+	f.BoolVar(&o.noPager, "no-pager", false, "do not page the output on a terminal ($OPSYNC_PAGER, $PAGER, less -FRX)")
 	cmd.MarkFlagDirname("repo")
 	addColorFlag(cmd, &o.color)
 	cmd.RegisterFlagCompletionFunc("app", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -125,9 +127,13 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 			return noLogHere(all)
 		}
 	}
+	return e.paged(o.noPager, func(w io.Writer) error { return printLog(ctx, e, eng, rs, o, pal, w) })
+}
+
+func printLog(ctx context.Context, e *env, eng *engine.Engine, rs []*engine.Repository, o logOptions, pal ui.Palette, w io.Writer) error {
 	// Buffered: one write per entry would be most of the cost of a long
 	// log. Entries still leave as git streams them, a buffer at a time.
-	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	out := bufio.NewWriterSize(w, 64<<10)
 	defer out.Flush()
 	if o.json {
 		arr := &jsonArray{w: out}
@@ -140,7 +146,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		return out.Flush()
 	}
 	n := 0
-	err = eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
+	err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
 		n++
 		return printLogLine(out, pal, le)
 	})
