@@ -21,8 +21,8 @@ import (
 )
 
 type logOptions struct {
-	q     engine.LogQuery
-	json  bool
+	q       engine.LogQuery
+	json    bool
 	repo    string
 	color   string
 	noPager bool
