@@ -79,6 +79,7 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 	f.BoolVar(&o.q.Merges, "merges", false, "also show merge commits")
 	f.StringVar(&o.q.Command, "command", "", "only entries of this abra command (`CMD`: deploy, d, app d, secret insert; a group such as \"app secret\" selects all of its commands)")
 	f.StringVar(&o.q.Grep, "grep", "", "only entries whose subject, body or reason contains this `TEXT` (literal, any case)")
+	f.BoolVar(&o.q.Patch, "patch", false, "show what each entry changed in its env file, key by key (as opsync show)")
 	f.StringVar(&o.q.Session, "session", "", "only entries of this session (`ID`, the Opsync-Session trailer)")
 	f.BoolVar(&o.json, "json", false, "print one JSON array")
 	f.StringVar(&o.repo, "repo", "", "read only the repository holding `DIR`")
@@ -137,7 +138,12 @@ func printLog(ctx context.Context, e *env, eng *engine.Engine, rs []*engine.Repo
 	defer out.Flush()
 	if o.json {
 		arr := &jsonArray{w: out}
-		if err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error { return arr.add(le) }); err != nil {
+		if err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
+			if o.q.Patch {
+				return arr.add(engine.ShownEntry{LogEntry: le, Changes: le.Changes})
+			}
+			return arr.add(le)
+		}); err != nil {
 			return err
 		}
 		if err := arr.close(); err != nil {
@@ -148,7 +154,13 @@ func printLog(ctx context.Context, e *env, eng *engine.Engine, rs []*engine.Repo
 	n := 0
 	err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
 		n++
-		return printLogLine(out, pal, le)
+		if err := printLogLine(out, pal, le); err != nil {
+			return err
+		}
+		if o.q.Patch {
+			printChanges(out, pal, le.Changes, "    ")
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -157,7 +169,7 @@ func printLog(ctx context.Context, e *env, eng *engine.Engine, rs []*engine.Repo
 		return err
 	}
 	if n == 0 {
-		if o.q == (engine.LogQuery{Merges: o.q.Merges}) {
+		if o.q == (engine.LogQuery{Merges: o.q.Merges, Patch: o.q.Patch}) {
 			ui.Say(e.stderr, "the operator log is empty")
 		} else {
 			ui.Say(e.stderr, "no log entries match")

@@ -27,6 +27,9 @@ type LogEntry struct {
 	Manual bool
 	Merge  bool
 	Repo   string // the repository's work tree
+	// Changes is what the entry changed, by key, when the log was read
+	// with LogQuery.Patch.
+	Changes []FileDiff
 	// Entry holds the parsed message. For a manual commit or a merge only
 	// Line (the subject) is set.
 	Entry oplog.Entry
@@ -168,6 +171,9 @@ type LogQuery struct {
 	Grep string
 	// Session selects the entries carrying Opsync-Session: Session.
 	Session string
+	// Patch reads what each entry changed (LogEntry.Changes), in the same
+	// one git process.
+	Patch bool
 
 	since, until time.Time // Since and Until as read by gitArgs; zero = unbounded
 	command      string    // Command resolved by gitArgs: "app deploy"
@@ -359,6 +365,9 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 				return
 			}
 			if le := s.rp.entry(c); q.matches(le) {
+				if q.Patch {
+					le.Changes = patchDiffs(c.Patch)
+				}
 				s.head, s.ok = le, true
 				return
 			}
@@ -387,7 +396,11 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 		if head, _ := rp.r.r.HeadCommit(); head == "" {
 			continue // no commit yet: an empty log (git log would fail)
 		}
-		streams = append(streams, &stream{rp: rp, lr: rp.r.c.StartLog(ctx, args...)})
+		lr := rp.r.c.StartLog
+		if q.Patch {
+			lr = rp.r.c.StartLogPatch
+		}
+		streams = append(streams, &stream{rp: rp, lr: lr(ctx, args...)})
 	}
 	for _, s := range streams {
 		advance(s)

@@ -168,3 +168,23 @@ func repoNames(repos []*Repository) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// patchDiffs reads a commit's patch (git.StartLogPatch) into key-level
+// diffs, as Show makes them from the blobs.
+func patchDiffs(patch string) []FileDiff {
+	var out []FileDiff
+	for _, fp := range git.FilePatches(patch) {
+		d := EnvDiff(fp.Old, fp.New)
+		d.Path = fp.NewPath
+		switch {
+		case fp.Added:
+			d.Status = "added"
+		case fp.Deleted:
+			d.Status, d.Path = "removed", fp.OldPath
+		default:
+			d.Status = "modified"
+		}
+		out = append(out, d)
+	}
+	return out
+}
