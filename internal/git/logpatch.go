@@ -10,9 +10,13 @@ import (
 // patchArgs make git log follow each record with the commit's whole
 // patch: every line of the changed files as context (so both versions of
 // each file can be read back from it), whatever the operator's diff.*
-// settings say (prefixes, external diff drivers, textconv, renames).
+// settings say (prefixes, external diff drivers, textconv, renames). All
+// are in git 2.25 (MinVersion); diff.relative, which --no-relative would
+// undo from 2.28 on, changes nothing here: git runs at the work tree's
+// top. Merges get no patch (git log -p without -m), and --no-merges is
+// the default anyway.
 var patchArgs = []string{"--patch", "--unified=1000000", "--no-ext-diff", "--no-textconv", "--no-renames",
-	"--src-prefix=a/", "--dst-prefix=b/", "--no-relative", "--diff-merges=off"}
+	"--src-prefix=a/", "--dst-prefix=b/"}
 
 // StartLogPatch is StartLog with each commit's patch in Commit.Patch (read
 // back with FilePatches), in the same one git process.
