@@ -15,7 +15,7 @@ import (
 // starting with one of them, in a file that runs git, is a git command line.
 var gitSubcommands = map[string]bool{
 	"add": true, "branch": true, "cat-file": true, "checkout-index": true, "clone": true, "commit": true,
-	"commit-tree": true, "config": true, "diff": true, "fetch": true, "for-each-ref": true, "init": true,
+	"commit-tree": true, "config": true, "diff": true, "diff-tree": true, "fetch": true, "for-each-ref": true, "init": true,
 	"log": true, "ls-files": true, "ls-remote": true, "merge": true, "merge-base": true, "merge-file": true,
 	"push": true, "read-tree": true, "remote": true, "rev-list": true, "rev-parse": true, "status": true,
 	"symbolic-ref": true, "update-ref": true, "var": true,

@@ -12,6 +12,7 @@
 //	Opsync-Server: server1.example.org
 //	Opsync-Exit: 0
 //	Opsync-Duration: 41.2s
+//	Opsync-Deployed: foo:1.2.0+1.21
 //	Opsync-Operator: Alice <alice@example.org> on laptop
 //	Opsync-Version: 0.1.0
 //
@@ -43,6 +44,7 @@ const (
 	KeySession  = "Opsync-Session"
 	KeyResolved = "Opsync-Resolved"
 	KeyReason   = "Opsync-Reason"
+	KeyDeployed = "Opsync-Deployed"
 )
 
 // Entry is one operator log entry.
@@ -50,9 +52,13 @@ type Entry struct {
 	// Line is the command as typed, canonicalised and redacted: the subject.
 	Line string `json:"line"`
 	// Command is the canonical command path, e.g. "app deploy".
-	Command  string        `json:"command"`
-	App      string        `json:"app,omitempty"`
-	Server   string        `json:"server,omitempty"`
+	Command string `json:"command"`
+	App     string `json:"app,omitempty"`
+	Server  string `json:"server,omitempty"`
+	// Deployed is what a command that writes the version line (deploy,
+	// upgrade, rollback, …) left in the env file: "<recipe>:<version>" as
+	// abra wrote it (chaos versions included).
+	Deployed string        `json:"deployed,omitempty"`
 	Exit     int           `json:"exit"`
 	Duration time.Duration `json:"-"`
 	// Operator is the git identity and host: "Alice <a@example.org> on laptop".
@@ -158,6 +164,7 @@ func (e Entry) Trailers() []Trailer {
 	if e.Duration > 0 {
 		add(KeyDuration, FormatDuration(e.Duration))
 	}
+	add(KeyDeployed, e.Deployed)
 	add(KeyOperator, e.Operator)
 	add(KeySession, e.Session)
 	add(KeyReason, e.Reason)
@@ -243,6 +250,8 @@ func Parse(msg string) (e Entry, ok bool) {
 			e.Resolved = append(e.Resolved, t.Value)
 		case KeyReason:
 			e.Reason = t.Value
+		case KeyDeployed:
+			e.Deployed = t.Value
 		default:
 			if len(t.Key) > len("Opsync-") && strings.EqualFold(t.Key[:len("Opsync-")], "Opsync-") {
 				e.Extra = append(e.Extra, t)
@@ -277,7 +286,7 @@ func ParseTrailers(msg string) []Trailer {
 }
 
 var knownKeys = []string{KeyCommand, KeyApp, KeyServer, KeyExit, KeyDuration, KeyOperator,
-	KeyVersion, KeyMovedTo, KeyMoveFrom, KeySession, KeyResolved, KeyReason}
+	KeyVersion, KeyMovedTo, KeyMoveFrom, KeySession, KeyResolved, KeyReason, KeyDeployed}
 
 func canonicalKey(k string) string {
 	for _, known := range knownKeys {

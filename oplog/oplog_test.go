@@ -25,6 +25,11 @@ var entries = map[string]oplog.Entry{
 		App: "foo.example.org", Server: "server1.example.org", Exit: 0, Duration: 41200 * time.Millisecond,
 		Operator: "Alice <alice@example.org> on laptop", Version: "0.1.0",
 	},
+	"deployed-chaos": {
+		Line: "abra app deploy foo.example.org --chaos", Command: "app deploy",
+		App: "foo.example.org", Server: "s1", Exit: 0, Duration: 2 * time.Second,
+		Deployed: "custom-html:1a2b3c4d+U", Operator: "Alice <alice@example.org> on laptop", Version: "0.1.0",
+	},
 	"failed": {
 		Line: "abra app upgrade foo.example.org --no-input", Command: "app upgrade",
 		App: "foo.example.org", Server: "s1", Exit: 1, Duration: 3*time.Minute + 5*time.Second,

@@ -85,7 +85,7 @@ func TestSecretValuesReadBooleansAsPflag(t *testing.T) {
 		}
 	}
 	if !showsLog("exec opsync explain -- app deploy x") || showsLog("exec opsync explain --show-secrets -- app deploy x") ||
-		!showsLog("exec opsync doctor") || !showsLog("exec opsync lease ls") || !showsLog("exec opsync __complete log --app ''") {
+		!showsLog("exec opsync doctor") || !showsLog("exec opsync show 3f2a9c1") || !showsLog("exec opsync lease ls") || !showsLog("exec opsync __complete log --app ''") {
 		t.Error("showsLog: explain (without --show-secrets), doctor, lease and completion output are opsync's own")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/config"
 	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/servers"
@@ -20,16 +21,17 @@ import (
 )
 
 type logOptions struct {
-	q     engine.LogQuery
-	json  bool
-	repo  string
-	color string
+	q       engine.LogQuery
+	json    bool
+	repo    string
+	color   string
+	noPager bool
 }
 
 func newLogCmd(e *env) *cobra.Command {
 	var o logOptions
 	cmd := &cobra.Command{
-		Use:   "log [--app A] [--server S] [--operator O] [--since T] [--until T] [--failed] [--limit N] [--json]",
+		Use:   "log [--app A] [--server S] [--operator O] [--command C] [--grep T] [--session ID] [--since T] [--until T] [--failed] [--limit N] [--json]",
 		Short: "Show the operator log: who ran what, on which app, with what result",
 		Long: `Show the operator log, newest first: one line per logged abra command (when, who,
 the command as typed with secrets redacted, its exit status), read from the commits'
@@ -39,6 +41,11 @@ Opsync-* trailers. Commits made by hand, without trailers, are shown too, marked
 It reads every repository that holds an opted-in server directory (or the one
 holding --repo DIR), as it is locally: run "opsync sync" first to include what
 teammates pushed since your last pull.
+
+--command takes an abra command as abra does, by any alias and with or without "app"
+(deploy, d, app d, secret insert); a command group ("app secret") selects all of its
+commands. --grep searches the subject, the body and the reason for literal text in any
+case (not the trailers). --session selects the entries of one session (Opsync-Session).
 
 --server matches both sides of an app move. --operator matches part of the author's
 name or email, in any case. --since and --until take a date (2026-11-25, today,
@@ -50,6 +57,8 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 		Example: `  opsync log --limit 20
   opsync log --app wiki.example.org --since 2.weeks
   opsync log --server server1.example.org --failed
+  opsync log --command d --app wiki.example.org --limit 5
+  opsync log --grep "disk full"
   opsync log --operator alice --since 2026-11-01 --until 2026-11-30 --json | jq length`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,8 +77,13 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 	f.IntVar(&o.q.Limit, "limit", 0, "show at most `N` entries (0: all)")
 	f.BoolVar(&o.q.Failed, "failed", false, "only entries whose command failed")
 	f.BoolVar(&o.q.Merges, "merges", false, "also show merge commits")
+	f.StringVar(&o.q.Command, "command", "", "only entries of this abra command (`CMD`: deploy, d, app d, secret insert; a group such as \"app secret\" selects all of its commands)")
+	f.StringVar(&o.q.Grep, "grep", "", "only entries whose subject, body or reason contains this `TEXT` (literal, any case)")
+	f.BoolVar(&o.q.Patch, "patch", false, "show what each entry changed in its env file, key by key (as opsync show)")
+	f.StringVar(&o.q.Session, "session", "", "only entries of this session (`ID`, the Opsync-Session trailer)")
 	f.BoolVar(&o.json, "json", false, "print one JSON array")
 	f.StringVar(&o.repo, "repo", "", "read only the repository holding `DIR`")
+	f.BoolVar(&o.noPager, "no-pager", false, "do not page the output on a terminal ($OPSYNC_PAGER, $PAGER, less -FRX)")
 	cmd.MarkFlagDirname("repo")
 	addColorFlag(cmd, &o.color)
 	cmd.RegisterFlagCompletionFunc("app", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -78,7 +92,14 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 	cmd.RegisterFlagCompletionFunc("server", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return completeNames(e, false), cobra.ShellCompDirectiveNoFileComp
 	})
-	for _, name := range []string{"operator", "since", "until", "limit"} {
+	cmd.RegisterFlagCompletionFunc("command", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var names []string
+		for _, c := range abra.Root.Lookup("app").Sub {
+			names = append(names, c.Name)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
+	for _, name := range []string{"operator", "since", "until", "limit", "grep", "session"} {
 		cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	return cmd
@@ -107,13 +128,22 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 			return noLogHere(all)
 		}
 	}
+	return e.paged(o.noPager, func(w io.Writer) error { return printLog(ctx, e, eng, rs, o, pal, w) })
+}
+
+func printLog(ctx context.Context, e *env, eng *engine.Engine, rs []*engine.Repository, o logOptions, pal ui.Palette, w io.Writer) error {
 	// Buffered: one write per entry would be most of the cost of a long
 	// log. Entries still leave as git streams them, a buffer at a time.
-	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	out := bufio.NewWriterSize(w, 64<<10)
 	defer out.Flush()
 	if o.json {
 		arr := &jsonArray{w: out}
-		if err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error { return arr.add(le) }); err != nil {
+		if err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
+			if o.q.Patch {
+				return arr.add(engine.ShownEntry{LogEntry: le, Changes: le.Changes})
+			}
+			return arr.add(le)
+		}); err != nil {
 			return err
 		}
 		if err := arr.close(); err != nil {
@@ -122,9 +152,15 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		return out.Flush()
 	}
 	n := 0
-	err = eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
+	err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
 		n++
-		return printLogLine(out, pal, le)
+		if err := printLogLine(out, pal, le); err != nil {
+			return err
+		}
+		if o.q.Patch {
+			printChanges(out, pal, le.Changes, "    ")
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -133,7 +169,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		return err
 	}
 	if n == 0 {
-		if o.q == (engine.LogQuery{Merges: o.q.Merges}) {
+		if o.q == (engine.LogQuery{Merges: o.q.Merges, Patch: o.q.Patch}) {
 			ui.Say(e.stderr, "the operator log is empty")
 		} else {
 			ui.Say(e.stderr, "no log entries match")
@@ -170,6 +206,9 @@ func printLogLine(w io.Writer, p ui.Palette, le engine.LogEntry) error {
 		mark = p.Bad(fmt.Sprintf("exit %d, failed", le.Entry.Exit))
 	default:
 		mark = p.Dim("exit 0")
+	}
+	if le.Entry.Deployed != "" {
+		mark += "  deployed " + ui.Escape(le.Entry.Deployed)
 	}
 	if len(le.Unreadable) > 0 {
 		mark += " " + p.Note("(unreadable: "+strings.Join(le.Unreadable, ", ")+")")

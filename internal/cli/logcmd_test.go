@@ -267,3 +267,38 @@ func BenchmarkLog20000(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLogPatch20000 measures opsync log --patch on the fixture of
+// BenchmarkLog20000 (every entry changes one env file), alternating with a
+// plain `git log` and git's own `git log -p` of the same history; the
+// ratios are the numbers to read (docs/benchmarks.md).
+func BenchmarkLogPatch20000(b *testing.B) {
+	abraDir := makeLogFixture(b, 20000)
+	repo := filepath.Join(abraDir, "servers")
+	b.Run("ratio", func(b *testing.B) {
+		var tGit, tGitPatch, tOpsync, tOpsyncPlain time.Duration
+		for range b.N {
+			for _, run := range []struct {
+				total *time.Duration
+				args  []string
+			}{{&tGit, nil}, {&tGitPatch, []string{"-p"}}} {
+				start := time.Now()
+				cmd := exec.Command("git", append([]string{"-C", repo, "log"}, run.args...)...)
+				cmd.Stdout = io.Discard
+				if err := cmd.Run(); err != nil {
+					b.Fatal(err)
+				}
+				*run.total += time.Since(start)
+			}
+			start := time.Now()
+			runOpsync(b, abraDir, io.Discard, "log", "--patch", "--color=never")
+			tOpsync += time.Since(start)
+			start = time.Now()
+			runOpsync(b, abraDir, io.Discard, "log", "--color=never")
+			tOpsyncPlain += time.Since(start)
+		}
+		b.ReportMetric(float64(tOpsync)/float64(tGit), "patch/git-log")
+		b.ReportMetric(float64(tOpsync)/float64(tGitPatch), "patch/git-log-p")
+		b.ReportMetric(float64(tOpsync)/float64(tOpsyncPlain), "patch/opsync-log")
+	})
+}

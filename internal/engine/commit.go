@@ -133,8 +133,18 @@ func (run *Run) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
 		// one went without.
 		notes = append(notes, "no lease taken: --no-lease was given, though leasing is on for "+run.e.display(t.repo.r.WorkTree))
 	}
+	var deployed string
+	if cn := run.Inv.CommandName(); abraExit == 0 && writesVersion(cn) && cn != "app undeploy" && t.repo != nil && len(t.rel) == 1 {
+		// What the command left deployed, as the env file says after abra
+		// ran. Only when abra succeeded: a failed deploy's file still
+		// names the version before it, which the server may no longer run.
+		// Not for undeploy, which leaves nothing deployed (the line it
+		// writes is what a later deploy brings back).
+		deployed = deployedVersion(filepath.Join(t.repo.r.WorkTree, t.rel[0]))
+	}
 	return oplog.Entry{
 		Notes:     notes,
+		Deployed:  deployed,
 		Line:      line,
 		Command:   command,
 		Reason:    run.Flags.Reason,

@@ -49,3 +49,42 @@ func TestLogJSONDocumented(t *testing.T) {
 		t.Errorf("opsync log --json prints the keys\n  %q\ndocs/json.md lists\n  %q", printed, documented)
 	}
 }
+
+// TestShowJSONDocumented holds docs/json.md to `opsync show --json`: the
+// log's keys, then changes, whose objects' keys the table names.
+func TestShowJSONDocumented(t *testing.T) {
+	b, err := json.Marshal(engine.ShownEntry{Changes: []engine.FileDiff{engine.EnvDiff(nil, []byte("A=1\n"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown map[string]json.RawMessage
+	if err := json.Unmarshal(b, &shown); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := json.Marshal(engine.LogEntry{})
+	var logKeys map[string]json.RawMessage
+	json.Unmarshal(log, &logKeys)
+	if len(shown) != len(logKeys)+1 || shown["changes"] == nil || !bytes.HasSuffix(b, append([]byte(`,"changes":`), append(shown["changes"], '}')...)) {
+		t.Errorf("opsync show --json is not the log's keys then changes: %s", b)
+	}
+	var changes []map[string]json.RawMessage
+	if err := json.Unmarshal(shown["changes"], &changes); err != nil || len(changes) != 1 {
+		t.Fatalf("changes: %s (%v)", shown["changes"], err)
+	}
+	doc, err := os.ReadFile("../../docs/json.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "## opsync show --json")
+	section, _, _ = strings.Cut(section, "\n## ")
+	for k := range changes[0] {
+		if !strings.Contains(section, `"`+k+`"`) {
+			t.Errorf("docs/json.md does not name the changes key %q", k)
+		}
+	}
+	for _, k := range []string{"key", "old", "new"} {
+		if !strings.Contains(section, `"`+k+`"`) {
+			t.Errorf("docs/json.md does not name %q", k)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"coopcloud.tech/opsync/internal/abra"
 	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/oplog"
 )
@@ -25,6 +26,9 @@ type LogEntry struct {
 	Manual bool
 	Merge  bool
 	Repo   string // the repository's work tree
+	// Changes is what the entry changed, by key, when the log was read
+	// with LogQuery.Patch.
+	Changes []FileDiff
 	// Entry holds the parsed message. For a manual commit or a merge only
 	// Line (the subject) is set.
 	Entry oplog.Entry
@@ -35,6 +39,10 @@ type LogEntry struct {
 	Unreadable []string
 
 	committed time.Time // the order git walks in, used to merge repositories
+	// text is what --grep searches: the subject and body, without the
+	// trailers (every entry's Opsync-Operator would match a name), and
+	// the reason.
+	text string
 }
 
 // Failed reports whether the entry records a command that failed.
@@ -55,6 +63,7 @@ type logEntryJSON struct {
 	Command         string          `json:"command"`
 	App             string          `json:"app"`
 	Server          string          `json:"server"`
+	Deployed        string          `json:"deployed"`
 	Exit            *int            `json:"exit"`
 	ExitUnknown     bool            `json:"exit_unknown"`
 	DurationSeconds *float64        `json:"duration_seconds"`
@@ -77,7 +86,7 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 	j := logEntryJSON{
 		Commit: le.Commit, Author: le.Author, Email: le.Email, Unreadable: le.Unreadable,
 		Manual: le.Manual, Merge: le.Merge, Failed: le.Failed(), Repo: le.Repo,
-		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Operator: e.Operator,
+		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Deployed: e.Deployed, Operator: e.Operator,
 		OpsyncVersion: e.Version, MovedTo: e.MovedTo, MovedFrom: e.MovedFrom, Session: e.Session,
 		Reason: e.Reason, Resolved: e.Resolved, Extra: e.Extra,
 	}
@@ -125,8 +134,14 @@ func (rp *Repository) entry(c git.Commit) LogEntry {
 	le := LogEntry{Commit: c.ID, Time: c.AuthorTime, Author: c.AuthorName, Email: c.AuthorEmail,
 		Merge: c.IsMerge(), Repo: rp.Path, Unreadable: c.Unreadable, committed: c.CommitTime}
 	e, ok := oplog.Parse(c.Message)
+	le.text = c.Message
 	if ok && !le.Merge {
 		le.Entry = e
+		msg := strings.TrimRight(strings.ReplaceAll(c.Message, "\r\n", "\n"), "\n ")
+		if i := strings.LastIndex(msg, "\n\n"); i >= 0 {
+			le.text = msg[:i] // the trailer paragraph, as oplog.ParseTrailers finds it, cut off
+		}
+		le.text += "\n" + e.Reason
 		return le
 	}
 	le.Manual = !le.Merge
@@ -145,14 +160,51 @@ type LogQuery struct {
 	Failed       bool // only entries whose command failed (exit ≠ 0)
 	Merges       bool // also show merge commits (pulls make them)
 	Limit        int  // at most this many entries; 0 = all
+	// Command selects entries of an abra command, named canonically or
+	// with any of abra's aliases, with or without "abra" and "app"
+	// ("deploy", "d", "app d", "secret insert"); a command with
+	// subcommands ("app secret") selects all of them.
+	Command string
+	// Grep is literal text searched in the subject, the body and the
+	// reason, in any case (not in the trailers).
+	Grep string
+	// Session selects the entries carrying Opsync-Session: Session.
+	Session string
+	// Patch reads what each entry changed (LogEntry.Changes), in the same
+	// one git process.
+	Patch bool
 
 	since, until time.Time // Since and Until as read by gitFilter; zero = unbounded
+	command      string    // Command resolved by gitFilter: "app deploy"
 }
 
 // selective reports whether the query filters on what only the message
 // says (git's own filters then only pre-select).
 func (q *LogQuery) selective() bool {
-	return q.App != "" || q.Server != "" || q.Failed || q.Operator != ""
+	return q.App != "" || q.Server != "" || q.Failed || q.Operator != "" ||
+		q.Command != "" || q.Grep != "" || q.Session != ""
+}
+
+// ResolveCommand reads a command as --command takes it ("deploy", "d",
+// "app d", "abra app secret insert", "secret insert") and returns its
+// canonical path ("app deploy"), resolved with abra's command table:
+// first from the top ("server add"), then under "app", where most
+// commands are. ok is false when it names no command.
+func ResolveCommand(s string) (path string, ok bool) {
+	words := strings.Fields(s)
+	if len(words) > 0 && words[0] == "abra" {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return "", false
+	}
+	if p, ok := abra.ResolvePath(words); ok {
+		return strings.Join(p, " "), true
+	}
+	if p, ok := abra.ResolvePath(append([]string{"app"}, words...)); ok {
+		return strings.Join(p, " "), true
+	}
+	return "", false
 }
 
 // matches checks an entry against the query's filters (git pre-selected by
@@ -177,6 +229,31 @@ func (q *LogQuery) matches(le LogEntry) bool {
 	if q.Operator != "" {
 		needle := strings.ToLower(q.Operator)
 		if !strings.Contains(strings.ToLower(le.Author), needle) && !strings.Contains(strings.ToLower(le.Email), needle) {
+			return false
+		}
+	}
+	if q.command != "" {
+		c := le.Entry.Command
+		if !logged || c != q.command && !strings.HasPrefix(c, q.command+" ") {
+			return false
+		}
+	}
+	if q.Session != "" && (!logged || le.Entry.Session != q.Session) {
+		return false
+	}
+	if q.Grep != "" && !strings.Contains(strings.ToLower(le.text), strings.ToLower(q.Grep)) {
+		return false
+	}
+	return true
+}
+
+// asciiLine reports whether s can be handed to git's --grep as a
+// pre-filter that selects at least what matches selects: one line (git
+// matches line by line) of ASCII (git's case folding beyond ASCII is not
+// Go's).
+func asciiLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] == '\n' || s[i] == '\r' || s[i] == 0 {
 			return false
 		}
 	}
@@ -227,6 +304,21 @@ func (q *LogQuery) gitFilter(now time.Time) (git.LogFilter, error) {
 	if q.Failed {
 		greps = append(greps, "^"+oplog.KeyExit+": *(-|[1-9]|unknown)")
 	}
+	q.command = ""
+	if q.Command != "" {
+		path, ok := ResolveCommand(q.Command)
+		if !ok {
+			return f, refuse(ExitUsage, "--command: %q is not an abra command (try `deploy`, `app deploy`, `secret insert`)", q.Command)
+		}
+		q.command = path
+		greps = append(greps, "^"+oplog.KeyCommand+": *"+regexp.QuoteMeta(path)+"( .*)? *$")
+	}
+	if q.Session != "" && asciiLine(q.Session) {
+		greps = append(greps, "^"+oplog.KeySession+": *"+regexp.QuoteMeta(q.Session)+" *$")
+	}
+	if q.Grep != "" && asciiLine(q.Grep) {
+		greps = append(greps, regexp.QuoteMeta(q.Grep))
+	}
 	f.Grep = greps
 	if q.Operator != "" {
 		f.Author = regexp.QuoteMeta(q.Operator)
@@ -265,6 +357,9 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 				return
 			}
 			if le := s.rp.entry(c); q.matches(le) {
+				if q.Patch {
+					le.Changes = patchDiffs(c.Patch)
+				}
 				s.head, s.ok = le, true
 				return
 			}
@@ -293,7 +388,11 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 		if head, _ := rp.r.r.HeadCommit(); head == "" {
 			continue // no commit yet: an empty log (git log would fail)
 		}
-		streams = append(streams, &stream{rp: rp, lr: rp.r.c.StartLog(ctx, filter)})
+		lr := rp.r.c.StartLog
+		if q.Patch {
+			lr = rp.r.c.StartLogPatch
+		}
+		streams = append(streams, &stream{rp: rp, lr: lr(ctx, filter)})
 	}
 	for _, s := range streams {
 		advance(s)

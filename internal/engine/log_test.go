@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/oplog"
 )
 
 // logKeys are the keys of `opsync log --json`, in order, as the README
 // documents them. Changing them breaks operators' scripts.
 var logKeys = []string{"commit", "time", "author", "email", "manual", "merge", "failed", "repo",
-	"line", "command", "app", "server", "exit", "exit_unknown", "duration_seconds", "operator", "opsync_version",
+	"line", "command", "app", "server", "deployed", "exit", "exit_unknown", "duration_seconds", "operator", "opsync_version",
 	"moved_to", "moved_from", "session", "reason", "resolved", "extra", "unreadable"}
 
 func keysInOrder(t *testing.T, b []byte) []string {
@@ -64,7 +65,7 @@ func TestLogEntryJSONHasEveryKeyInAFixedOrder(t *testing.T) {
 	want := map[string]any{"commit": "3f2a9c1", "time": "2026-11-25T14:02:00+01:00", "author": "Alice",
 		"email": "alice@example.org", "manual": false, "merge": false, "failed": true, "repo": "/r",
 		"line": "abra app secret insert wiki.example.org db_password v2 <redacted>", "command": "app secret insert",
-		"app": "wiki.example.org", "server": "s1", "exit": 1.0, "exit_unknown": false, "duration_seconds": 1.5,
+		"app": "wiki.example.org", "server": "s1", "deployed": "", "exit": 1.0, "exit_unknown": false, "duration_seconds": 1.5,
 		"operator": "Alice <alice@example.org> on laptop", "opsync_version": "v0.1.0", "moved_to": "", "moved_from": "",
 		"session": "", "reason": "", "resolved": []any{}, "extra": []any{}, "unreadable": []any{}}
 	if !reflect.DeepEqual(got, want) {
@@ -139,6 +140,82 @@ func TestLogQueryMatchesExactly(t *testing.T) {
 		}
 		if got := c.q.matches(manual); got != c.mn {
 			t.Errorf("%+v on a manual commit: %v", c.q, got)
+		}
+	}
+}
+
+func TestLogQueryCommandGrepSession(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]string{
+		"deploy": "app deploy", "d": "app deploy", "app d": "app deploy", "abra a d": "app deploy",
+		"secret insert": "app secret insert", "a s i": "app secret insert", "app secret": "app secret",
+		"server add": "server add", "  up ": "app upgrade",
+	} {
+		if got, ok := ResolveCommand(in); !ok || got != want {
+			t.Errorf("ResolveCommand(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "abra", "deploi", "app deploy now", "--help"} {
+		if got, ok := ResolveCommand(in); ok {
+			t.Errorf("ResolveCommand(%q) = %q, want not a command", in, got)
+		}
+	}
+
+	q := LogQuery{Command: "a s i", Session: "s-1", Grep: "Disk (full)"}
+	f, err := q.gitFilter(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := f.Args()
+	want := []string{"--no-merges", "--extended-regexp", "--regexp-ignore-case", "--all-match",
+		`--grep=^Opsync-Command: *app secret insert( .*)? *$`, `--grep=^Opsync-Session: *s-1 *$`,
+		`--grep=Disk \(full\)`, "--end-of-options", "HEAD"}
+	if !slices.Equal(args, want) {
+		t.Errorf("got  %q\nwant %q", args, want)
+	}
+	// Text git would fold otherwise, or match line by line: no pre-filter.
+	q = LogQuery{Grep: "ÉTÉ", Session: "a\nb"}
+	if f, _ = q.gitFilter(now); !slices.Equal(f.Args(), []string{"--no-merges", "--end-of-options", "HEAD"}) {
+		t.Errorf("non-ASCII grep: %q", f.Args())
+	}
+	if _, err := (&LogQuery{Command: "deploi"}).gitFilter(now); err == nil {
+		t.Error("--command deploi accepted")
+	}
+
+	rp := &Repository{Path: "/r"}
+	msg := oplog.Format(oplog.Entry{Line: "abra app secret insert wiki.example.org db v2 <redacted>", Command: "app secret insert",
+		App: "wiki.example.org", Server: "s1", Operator: "Alice <alice@example.org> on laptop", Session: "s-1",
+		Reason: "Rotate after the DISK FULL (incident)"})
+	entry := rp.entry(git.Commit{ID: "1", Message: msg, AuthorName: "Alice"})
+	manual := rp.entry(git.Commit{ID: "2", Message: "notes by hand\n\nthe disk full (again)\nOpsync-Session: s-1\n", AuthorName: "Bob"})
+	deploy := rp.entry(git.Commit{ID: "3", Message: oplog.Format(oplog.Entry{Line: "abra app deploy x", Command: "app deploy"})})
+	cases := []struct {
+		q               LogQuery
+		entry, man, dep bool
+	}{
+		{LogQuery{Command: "app secret insert"}, true, false, false},
+		{LogQuery{Command: "app secret"}, true, false, false},
+		{LogQuery{Command: "app"}, true, false, true},
+		{LogQuery{Command: "d"}, false, false, true},
+		{LogQuery{Session: "s-1"}, true, false, false},
+		{LogQuery{Session: "S-1"}, false, false, false},
+		{LogQuery{Grep: "disk full (INCIDENT)"}, true, false, false},
+		{LogQuery{Grep: "disk full ("}, true, true, false},
+		{LogQuery{Grep: "alice@example.org"}, false, false, false}, // trailers are not searched
+		{LogQuery{Grep: "wiki.example.org db"}, true, false, false},
+		{LogQuery{Grep: "app"}, true, false, true},
+	}
+	for _, c := range cases {
+		if _, err := c.q.gitFilter(now); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []struct {
+			le   LogEntry
+			want bool
+		}{{entry, c.entry}, {manual, c.man}, {deploy, c.dep}} {
+			if got := c.q.matches(x.le); got != x.want {
+				t.Errorf("%+v on %s: %v, want %v", c.q, x.le.Entry.Line, got, x.want)
+			}
 		}
 	}
 }

@@ -51,6 +51,23 @@ func readVersions(path string) map[string]string {
 	return out
 }
 
+// deployedVersion is what the env file's version line says is deployed,
+// "<recipe>:<version>" as abra wrote it (RECIPE= first, as abra reads it,
+// then TYPE=), or "" when the file holds no version (a recipe name alone,
+// or no file).
+func deployedVersion(path string) string {
+	vals := readVersions(path)
+	for _, k := range []string{"RECIPE", "TYPE"} {
+		if v, ok := vals[k]; ok {
+			if recipe, version, found := strings.Cut(v, ":"); found && recipe != "" && version != "" {
+				return v
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
 // recordVersionsBefore notes the version lines of the targets' env files
 // before abra runs, so After can tell which ones the command wrote.
 func (run *Run) recordVersionsBefore() {

@@ -20,6 +20,8 @@ type Commit struct {
 	AuthorTime  time.Time
 	CommitTime  time.Time
 	Message     string // the raw message (%B)
+	// Patch is git's patch of the commit, when read with StartLogPatch.
+	Patch string
 	// Unreadable names what git could not give or opsync could not read
 	// of this commit, with the field left empty (zero): UnreadableAuthor,
 	// UnreadableTime, UnreadableZone, UnreadableText. A commit is never
@@ -134,18 +136,27 @@ type LogReader struct {
 	ended   bool     // git has exited
 	err     error    // git's failure, or a malformed record
 	closed  bool     // Close was called: output is no longer wanted
+	patch   bool     // each record is followed by its patch (StartLogPatch)
+	held    *Commit  // patch mode: the last commit, until its patch has ended
 }
 
 // StartLog starts `git log` (LogArgs) of the commits f selects. Read the
 // commits with Next; always Close the reader.
 func (c *Client) StartLog(ctx context.Context, f LogFilter) *LogReader {
+	return c.startLog(ctx, false, append(LogArgs(), f.Args()...))
+}
+
+func (c *Client) startLog(ctx context.Context, patch bool, args []string) *LogReader {
 	ctx, cancel := context.WithCancel(ctx)
-	lr := &LogReader{cancel: cancel, done: make(chan struct{})}
+	lr := &LogReader{cancel: cancel, done: make(chan struct{}), patch: patch}
 	lr.cond = sync.NewCond(&lr.mu)
 	go func() {
 		defer close(lr.done)
-		_, err := c.runCmd(ctx, cmd{args: append(LogArgs(), f.Args()...), stdout: (*logWriter)(lr)})
+		_, err := c.runCmd(ctx, cmd{args: args, stdout: (*logWriter)(lr)})
 		lr.mu.Lock()
+		if err == nil && lr.err == nil && lr.patch {
+			lr.endPatch()
+		}
 		if err == nil && lr.err == nil && (len(bytes.TrimSpace(lr.partial)) > 0 || len(lr.fields) > 0) {
 			lr.field(lr.partial) // the last field, if git left it unterminated
 			if len(lr.fields) > 0 && lr.err == nil {
@@ -238,6 +249,9 @@ func (w *logWriter) Write(p []byte) (int, error) {
 func (lr *LogReader) field(f []byte) {
 	if len(lr.fields) == 0 {
 		f = bytes.TrimPrefix(f, []byte("\n"))
+		if lr.patch {
+			f = lr.cutPatch(f)
+		}
 		if !isCommitID(f) {
 			lr.err = ErrLogFormat // not a record: git printed something else
 			return
@@ -245,7 +259,11 @@ func (lr *LogReader) field(f []byte) {
 	}
 	lr.fields = append(lr.fields, string(f))
 	if len(lr.fields) >= logFields && lr.fields[len(lr.fields)-1] == lr.fields[0] {
-		lr.queue = append(lr.queue, parseCommit(lr.fields))
+		if c := parseCommit(lr.fields); lr.patch {
+			lr.held = &c // queued when its patch has ended
+		} else {
+			lr.queue = append(lr.queue, c)
+		}
 		lr.fields = lr.fields[:0:0]
 	}
 }
