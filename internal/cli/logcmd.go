@@ -114,19 +114,9 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 		return err
 	}
 	eng := e.engine(false)
-	var rs []*engine.Repository
-	if o.repo != "" {
-		if rs, err = repos(eng, o.repo); err != nil {
-			return err
-		}
-	} else {
-		all, err := eng.Repos()
-		if err != nil {
-			return err
-		}
-		if rs = engine.OptedIn(all); len(rs) == 0 {
-			return noLogHere(all)
-		}
+	rs, err := logRepos(eng, o.repo)
+	if err != nil {
+		return err
 	}
 	return e.paged(o.noPager, func(w io.Writer) error { return printLog(ctx, e, eng, rs, o, pal, w) })
 }
@@ -276,4 +266,21 @@ func completeNames(e *env, apps bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// logRepos are the repositories whose log log and show read: the one
+// holding --repo DIR, else every one with sync on.
+func logRepos(eng *engine.Engine, dir string) ([]*engine.Repository, error) {
+	if dir != "" {
+		return repos(eng, dir)
+	}
+	all, err := eng.Repos()
+	if err != nil {
+		return nil, err
+	}
+	rs := engine.OptedIn(all)
+	if len(rs) == 0 {
+		return nil, noLogHere(all)
+	}
+	return rs, nil
 }

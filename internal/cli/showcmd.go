@@ -65,19 +65,9 @@ func runShow(ctx context.Context, e *env, o showOptions, ref string) error {
 		return err
 	}
 	eng := e.engine(false)
-	var rs []*engine.Repository
-	if o.repo != "" {
-		if rs, err = repos(eng, o.repo); err != nil {
-			return err
-		}
-	} else {
-		all, err := eng.Repos()
-		if err != nil {
-			return err
-		}
-		if rs = engine.OptedIn(all); len(rs) == 0 {
-			return noLogHere(all)
-		}
+	rs, err := logRepos(eng, o.repo)
+	if err != nil {
+		return err
 	}
 	shown, err := eng.Show(ctx, rs, ref)
 	if err != nil {
