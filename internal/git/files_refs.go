@@ -89,7 +89,7 @@ func (r *Repo) FetchedIsHead() bool {
 	}
 	found := false
 	for _, dir := range []string{r.GitDir, r.CommonDir} {
-		b, err := os.ReadFile(filepath.Join(dir, "FETCH_HEAD"))
+		refs, err := readFetchHead(dir)
 		if os.IsNotExist(err) {
 			continue
 		}
@@ -97,10 +97,9 @@ func (r *Repo) FetchedIsHead() bool {
 			return false
 		}
 		id := ""
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.SplitN(line, "\t", 3)
-			if len(f) == 3 && f[1] == "" {
-				id = f[0]
+		for _, f := range refs {
+			if f.ForMerge {
+				id = f.ID
 				break
 			}
 		}
@@ -125,21 +124,29 @@ type FetchedRef struct {
 // git directory, else the shared one); nil when there is none.
 func (r *Repo) FetchHead() []FetchedRef {
 	for _, dir := range []string{r.GitDir, r.CommonDir} {
-		b, err := os.ReadFile(filepath.Join(dir, "FETCH_HEAD"))
-		if err != nil {
-			continue
+		if refs, err := readFetchHead(dir); err == nil {
+			return refs
 		}
-		var out []FetchedRef
-		for _, line := range strings.Split(string(b), "\n") {
-			f := strings.SplitN(line, "\t", 3)
-			if len(f) != 3 {
-				continue
-			}
-			out = append(out, FetchedRef{ID: f[0], Desc: f[2], ForMerge: f[1] == ""})
-		}
-		return out
 	}
 	return nil
+}
+
+// readFetchHead reads the FETCH_HEAD in a git directory, a line each
+// (lines that are not id, tab, marker, tab, description are skipped).
+func readFetchHead(dir string) ([]FetchedRef, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "FETCH_HEAD"))
+	if err != nil {
+		return nil, err
+	}
+	var out []FetchedRef
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.SplitN(line, "\t", 3)
+		if len(f) != 3 {
+			continue
+		}
+		out = append(out, FetchedRef{ID: f[0], Desc: f[2], ForMerge: f[1] == ""})
+	}
+	return out, nil
 }
 
 // RemoteBranches lists the branches of remote as last fetched (its
