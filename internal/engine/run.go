@@ -123,28 +123,16 @@ func (run *Run) Before(ctx context.Context) (err error) {
 			return run.notFound()
 		}
 		if run.Lease() && len(run.Targets) > 0 {
-			// The app arrived with the pull: lease it, then pull again so
-			// nothing its previous holder pushed is missed.
-			if err := run.takeLeases(ctx); err != nil {
+			// The app arrived with the pull.
+			if err := run.leaseAndPullAgain(ctx); err != nil {
 				return err
-			}
-			for _, r := range run.sortedRepos(run.targetsRepo) {
-				if err := run.pullBeforeCommand(ctx, r); err != nil {
-					return err
-				}
 			}
 		}
 	}
-	if run.Modifies && !run.Lease() && run.teamChanged() && run.Lease() {
-		// The pull brought a team file that turns leasing on: lease the
-		// app now, then pull again so nothing its holder pushed is missed.
-		if err := run.takeLeases(ctx); err != nil {
+	if run.Modifies && run.syncAllowed() && !run.Lease() && run.teamChanged() && run.Lease() {
+		// The pull brought a team file that turns leasing on.
+		if err := run.leaseAndPullAgain(ctx); err != nil {
 			return err
-		}
-		for _, r := range run.sortedRepos(run.targetsRepo) {
-			if err := run.pullBeforeCommand(ctx, r); err != nil {
-				return err
-			}
 		}
 	}
 	if run.Modifies && !run.edits && !run.Lease() && run.syncAllowed() {
@@ -227,6 +215,21 @@ func (run *Run) After(ctx context.Context, abraExit int, took time.Duration) *Ou
 		}
 	}
 	return out
+}
+
+// leaseAndPullAgain takes the leases a pull has just made due (the app
+// arrived with it, or a team file that turns leasing on), then pulls again,
+// so nothing the lease's previous holder pushed is missed.
+func (run *Run) leaseAndPullAgain(ctx context.Context) error {
+	if err := run.takeLeases(ctx); err != nil {
+		return err
+	}
+	for _, r := range run.sortedRepos(run.targetsRepo) {
+		if err := run.pullBeforeCommand(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // teamChanged reads again the team file of every repository the command
