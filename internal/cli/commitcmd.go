@@ -1,10 +1,6 @@
 package cli
 
 import (
-	"context"
-	"os/signal"
-	"syscall"
-
 	"github.com/spf13/cobra"
 )
 
@@ -29,7 +25,7 @@ when the app is unknown or its file is the same as in the log.`,
 		Example: `  opsync commit wiki.example.org -m "raise the upload limit for the AGM"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			ctx, stop := interruptible()
 			defer stop()
 			eng := e.engine(true)
 			defer eng.Close()

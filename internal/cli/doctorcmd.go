@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,7 +45,7 @@ doctor exits 1 when any check failed. --json prints one JSON array of
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			self, _ := shim.Self()
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			ctx, stop := interruptible()
 			defer stop()
 			checks := doctor.Run(ctx, doctor.Options{Getenv: e.getenv, Now: e.now, Self: self, RemoteTimeout: o.timeout})
 			if o.json {

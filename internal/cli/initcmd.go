@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -65,7 +63,7 @@ Without a remote, the log is kept in the local repository only.`,
 			if f, ok := e.stdin.(*os.File); ok {
 				interactive = ui.IsTerminal(f)
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			ctx, stop := interruptible()
 			defer stop()
 			err := setup.Init(ctx, setup.Options{
 				Dir:          dir,

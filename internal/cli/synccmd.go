@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -50,7 +47,7 @@ repository could not be synced at all; 78 when nothing is set up for sync.
 }
 
 func runSync(e *env, o syncOptions) error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := interruptible()
 	defer stop()
 	eng := e.engine(false)
 	var results []engine.SyncResult
