@@ -27,11 +27,10 @@ func (r *repo) settleMergedVersions(ctx context.Context, before string) []string
 	if err != nil || len(parents) != 2 || parents[0] != before {
 		return nil
 	}
-	baseOut, err := r.c.MergeBase(ctx, parents[0], parents[1])
+	base, err := r.mergeBase(ctx, parents[0], parents[1])
 	if err != nil {
 		return nil
 	}
-	base := strings.TrimSpace(baseOut)
 	changedEnv := func(side string) map[string]bool {
 		out, err := r.c.ChangedBetween(ctx, base, side)
 		set := map[string]bool{}
@@ -52,7 +51,7 @@ func (r *repo) settleMergedVersions(ctx context.Context, before string) []string
 			continue
 		}
 		read := func(rev string) []byte {
-			b, err := r.c.Blob(ctx, rev, path)
+			b, err := r.blobAt(ctx, rev, path)
 			if err != nil {
 				return nil
 			}

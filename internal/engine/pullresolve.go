@@ -53,11 +53,14 @@ func (r *repo) entryVersionResolver(note func([]string)) git.ConflictResolver {
 		if err != nil || len(unmerged) == 0 {
 			return false, err
 		}
-		baseOut, err := r.c.MergeBase(ctx, "HEAD", theirs)
+		head, err := r.r.HeadCommit()
+		if err != nil || head == "" {
+			return false, nil
+		}
+		base, err := r.mergeBase(ctx, head, theirs)
 		if err != nil {
 			return false, nil
 		}
-		base := strings.TrimSpace(baseOut)
 		type settled struct {
 			path   string
 			merged []byte
@@ -84,7 +87,7 @@ func (r *repo) entryVersionResolver(note func([]string)) git.ConflictResolver {
 			if len(keys) == 0 {
 				return false, nil
 			}
-			ours, ok := r.lastVersionWriter(ctx, base, "HEAD", u.Path, envmerge.Values(blobs[1]), keys)
+			ours, ok := r.lastVersionWriter(ctx, base, head, u.Path, envmerge.Values(blobs[1]), keys)
 			if !ok {
 				return false, nil
 			}
@@ -143,50 +146,19 @@ func (r *repo) entryVersionResolver(note func([]string)) git.ConflictResolver {
 // lastVersionWriter finds, among the commits in base..side, the last one
 // that changed a version line of path, and checks that it is a log entry
 // (its message parses as one) and that the values of keys it left in the
-// file are the side's values now: that entry is then what set them.
+// file are the side's values now: that entry is then what set them. base
+// and side are commit ids (historyMemo remembers the answer).
 func (r *repo) lastVersionWriter(ctx context.Context, base, side, path string, now map[string]string, keys []string) (versionWriter, bool) {
-	var none versionWriter
-	out, err := r.c.LinesChanged(ctx, versionPickaxe, base+".."+side, path)
-	if err != nil {
-		return none, false
+	got := r.versionWriterIn(ctx, base, side, path)
+	if !got.ok {
+		return versionWriter{}, false
 	}
-	var w versionWriter
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		id, ts, ok := strings.Cut(l, " ")
-		if !ok {
-			continue
-		}
-		t, err := strconv.ParseInt(ts, 10, 64)
-		if err != nil {
-			continue
-		}
-		if c := (versionWriter{commit: id, time: t}); w.commit == "" || c.later(w) {
-			w = c
-		}
-	}
-	if w.commit == "" {
-		return none, false
-	}
-	msg, err := r.c.CommitMessage(ctx, w.commit)
-	if err != nil {
-		return none, false
-	}
-	entry, ok := oplog.Parse(msg)
-	if !ok {
-		return none, false
-	}
-	file, err := r.c.Blob(ctx, w.commit, path)
-	if err != nil {
-		return none, false
-	}
-	vals := envmerge.Values([]byte(file))
 	for _, k := range keys {
-		if vals[k] != now[k] {
-			return none, false
+		if got.vals[k] != now[k] {
+			return versionWriter{}, false
 		}
 	}
-	w.entry = entry
-	return w, true
+	return got.w, true
 }
 
 // firstResolving tries the resolvers in turn until one settles the
@@ -213,11 +185,15 @@ func (r *repo) theirsLater(ctx context.Context, commit, path string, theirs []by
 	if mh == "" {
 		return false
 	}
-	baseOut, err := r.c.MergeBase(ctx, "HEAD", mh)
+	head, err := r.r.HeadCommit()
+	if err != nil || head == "" {
+		return false
+	}
+	base, err := r.mergeBase(ctx, head, mh)
 	if err != nil {
 		return false
 	}
-	their, ok := r.lastVersionWriter(ctx, strings.TrimSpace(baseOut), mh, path, envmerge.Values(theirs), keys)
+	their, ok := r.lastVersionWriter(ctx, base, mh, path, envmerge.Values(theirs), keys)
 	if !ok {
 		return false
 	}

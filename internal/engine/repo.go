@@ -41,6 +41,8 @@ type repo struct {
 
 	mergeReady bool // c.MergeConfig is prepared
 	sshShared  bool // the ssh connection sharing was decided
+
+	memo historyMemo // what the version-line checks learnt from the history
 }
 
 func (e *Engine) newRepo(r *git.Repo, s config.Settings) *repo {
@@ -440,9 +442,15 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 
 // Pauses before retrying a lost push: the first up to retryPause, each
 // further one up to twice the one before, until maxRetryPause; each is
-// drawn at random from the upper half of its range (jitter, so that
-// operators who lost to each other do not meet again, and growth, so that
-// a crowd thins out).
+// drawn at random from the upper half of its range. The jitter keeps
+// operators who lost to each other from meeting again. The growth stops
+// low on purpose: the crowd is a fixed set of operators, each with one
+// entry to push, and a pause only takes its owner out of the race. With
+// pauses that grew to seconds, an operator who had lost a few times
+// tried again only every few seconds while whoever had just won pushed
+// its next entry at once (the capture effect of Ethernet's back-off), and
+// under eight clones pushing at once some lost for the whole of
+// push_retry_for.
 //
 // Whatever push_retry_for says, a push is tried again minRetries times: on
 // a slow machine or remote one round (pull, push) can take longer than
@@ -450,7 +458,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 const (
 	minRetries    = 3
 	retryPause    = 100 * time.Millisecond
-	maxRetryPause = 3200 * time.Millisecond
+	maxRetryPause = 400 * time.Millisecond
 )
 
 func retryPauseFor(attempt int) time.Duration {
