@@ -430,12 +430,24 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 		if err := sleepCtx(ctx, pause); err != nil {
 			return err
 		}
-		if _, perr := r.pullWith(ctx, firstResolving(resolve, r.entryVersionResolver(nil))); perr != nil {
-			err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
-			if advice := r.pullAdvice(perr); advice != "" {
-				err = fmt.Errorf("%w\n%s", err, advice)
+		// Merge what arrived, then fetch again until a fetch brings
+		// nothing (quietChecks at most): the merge takes a while, and a
+		// push made on a fetch that is a moment old loses less often
+		// than one made on the fetch before the merge. It also keeps
+		// an operator who has lost from being beaten, round after round,
+		// by teammates whose next command pushes at once.
+		for check := 0; ; check++ {
+			res, perr := r.pullWith(ctx, firstResolving(resolve, r.entryVersionResolver(nil)))
+			if perr != nil {
+				err = fmt.Errorf("the push was rejected because %s has new commits, and pulling them failed:\n%w", r.target(), perr)
+				if advice := r.pullAdvice(perr); advice != "" {
+					err = fmt.Errorf("%w\n%s", err, advice)
+				}
+				return err
 			}
-			return err
+			if !res.changed || check >= quietChecks {
+				break
+			}
 		}
 	}
 }
@@ -455,7 +467,11 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 // Whatever push_retry_for says, a push is tried again minRetries times: on
 // a slow machine or remote one round (pull, push) can take longer than
 // the whole bound.
+//
+// After a retry's merge, the remote is fetched again up to quietChecks
+// times, merging each time something arrived, before the push.
 const (
+	quietChecks   = 3
 	minRetries    = 3
 	retryPause    = 100 * time.Millisecond
 	maxRetryPause = 400 * time.Millisecond
