@@ -44,8 +44,14 @@ func (e *PullError) Unwrap() error { return e.Err }
 // fetchArgs builds the first step of opsync's pull: fetch remote's ref
 // (FETCH_HEAD names it afterwards). extra goes before the repository
 // argument, and "--" after it: the remote and the ref are never options.
+//
+// The fetch does not start git's automatic maintenance (a `git maintenance
+// run --auto` process after every fetch, since git 2.29; an older git
+// ignores the setting): the commit opsync makes after the command starts
+// it anyway, and a process between the fetch and the push is time in which
+// a teammate's push makes ours lose the race.
 func fetchArgs(remote, ref string, also []string, extra ...string) []string {
-	args := []string{"fetch", "--quiet"}
+	args := []string{"-c", "maintenance.auto=false", "fetch", "--quiet"}
 	args = append(args, extra...)
 	switch {
 	case remote != "" && ref != "":

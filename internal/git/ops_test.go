@@ -201,7 +201,7 @@ func TestPullEmptyRemote(t *testing.T) {
 
 func TestPullArgs(t *testing.T) {
 	got := git.FetchArgs("origin", "refs/heads/main", "--depth=1")
-	want := []string{"fetch", "--quiet", "--depth=1", "--", "origin", "refs/heads/main"}
+	want := []string{"-c", "maintenance.auto=false", "fetch", "--quiet", "--depth=1", "--", "origin", "refs/heads/main"}
 	if !slices.Equal(got, want) {
 		t.Errorf("FetchArgs = %q", got)
 	}
@@ -436,6 +436,19 @@ func TestIdent(t *testing.T) {
 	}
 }
 
+// subcommand is the git command of a traced argument list, after its -c
+// settings.
+func subcommand(args []string) string {
+	for i := 0; i < len(args); i++ {
+		if args[i] == "-c" {
+			i++
+			continue
+		}
+		return args[i]
+	}
+	return ""
+}
+
 // Pull runs git merge only when the fetched commit is not HEAD already.
 func TestPullMergesOnlyWhenNeeded(t *testing.T) {
 	tm := newTeam(t, nil)
@@ -443,7 +456,7 @@ func TestPullMergesOnlyWhenNeeded(t *testing.T) {
 		t.Helper()
 		var seen []string
 		c := client(dir)
-		c.Trace = func(args []string) { seen = append(seen, args[0]) }
+		c.Trace = func(args []string) { seen = append(seen, subcommand(args)) }
 		if err := c.Pull(ctx, findRepo(t, dir), "origin", "refs/heads/main"); err != nil {
 			t.Fatalf("Pull: %v", err)
 		}
@@ -454,7 +467,7 @@ func TestPullMergesOnlyWhenNeeded(t *testing.T) {
 	}
 	id := commitFile(t, tm.alice, appEnv, "TYPE=app:1.1.0\n", "alice")
 	run(t, tm.alice, "push", "-q")
-	if got := pullCounting(tm.bob); !slices.Equal(got, []string{"fetch", "-c"}) {
+	if got := pullCounting(tm.bob); !slices.Equal(got, []string{"fetch", "merge"}) {
 		t.Errorf("new commits: git %q, want fetch and merge", got)
 	}
 	if head(t, tm.bob) != id {
@@ -462,7 +475,7 @@ func TestPullMergesOnlyWhenNeeded(t *testing.T) {
 	}
 	// Bob ahead: the fetched commit is not HEAD, so merge runs (and does nothing).
 	ours := commitFile(t, tm.bob, "s1/b.example.org.env", "B=1\n", "bob")
-	if got := pullCounting(tm.bob); !slices.Equal(got, []string{"fetch", "-c"}) {
+	if got := pullCounting(tm.bob); !slices.Equal(got, []string{"fetch", "merge"}) {
 		t.Errorf("local commits: git %q, want fetch and merge", got)
 	}
 	if head(t, tm.bob) != ours {
