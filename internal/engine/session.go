@@ -113,7 +113,7 @@ func CheckSummary(s string) (string, error) {
 func CheckSessionFor(d time.Duration) error {
 	if d < MinSessionFor || d > MaxSessionFor {
 		return fmt.Errorf("--for %s is out of range: a session lasts from %s to %s (default %s)",
-			d, shortDuration(MinSessionFor), shortDuration(MaxSessionFor), shortDuration(DefaultSessionFor))
+			d, ShortDuration(MinSessionFor), ShortDuration(MaxSessionFor), ShortDuration(DefaultSessionFor))
 	}
 	return nil
 }
@@ -260,7 +260,7 @@ func (e *Engine) StartSession(ctx context.Context, summary string, d time.Durati
 	}
 	s := &Session{ID: NewSessionID(now), Summary: summary, Started: now.UTC(), Until: now.Add(d).UTC()}
 	entry := oplog.Entry{Line: sessionStartCommand + ": " + summary, Command: sessionStartCommand, Session: s.ID,
-		Version: e.o.Version, Notes: []string{fmt.Sprintf("session %s, for %s (until %s)", s.ID, shortDuration(d), s.Until.Format(time.RFC3339))}}
+		Version: e.o.Version, Notes: []string{fmt.Sprintf("session %s, for %s (until %s)", s.ID, ShortDuration(d), s.Until.Format(time.RFC3339))}}
 	res, err := e.logSessionEntry(ctx, entry)
 	if err != nil {
 		return nil, err
@@ -307,7 +307,7 @@ func (e *Engine) EndSession(ctx context.Context) (*SessionResult, error) {
 	}
 	entry := oplog.Entry{Line: sessionEndCommand + ": " + cur.Summary, Command: sessionEndCommand, Session: cur.ID,
 		Version: e.o.Version, Notes: []string{fmt.Sprintf("session %s, started %s, lasted %s", cur.ID,
-			cur.Started.Format(time.RFC3339), shortDuration(now.Sub(cur.Started).Round(time.Second)))}}
+			cur.Started.Format(time.RFC3339), ShortDuration(now.Sub(cur.Started).Round(time.Second)))}}
 	res, err := e.logSessionEntry(ctx, entry)
 	if err != nil {
 		return nil, err
@@ -407,8 +407,8 @@ func (e *Engine) logSessionEntry(ctx context.Context, entry oplog.Entry) (*Sessi
 	return res, nil
 }
 
-// shortDuration writes 2h, 90m, 1h30m rather than 2h0m0s.
-func shortDuration(d time.Duration) string {
+// ShortDuration writes 2h, 90m, 1h30m rather than 2h0m0s.
+func ShortDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
