@@ -22,14 +22,13 @@ const (
 )
 
 // Options configure an Engine. The zero value works: it uses the process's
-// working directory and environment, and tells nothing.
+// working directory and environment, and tells nothing. Getenv also gives
+// entries the operator's session, as the opsync program's: OPSYNC_SESSION,
+// else the one `opsync session start` keeps under XDG_STATE_HOME or HOME.
 type Options struct {
 	Dir    string              // where abra.yml is looked for; "" = working directory
-	// Getenv is the environment (nil = os.Getenv); it also gives the
-	// operator's session to entries: OPSYNC_SESSION, else the one
-	// `opsync session start` keeps under XDG_STATE_HOME or HOME.
-	Getenv func(string) string
-	Now    func() time.Time // nil = time.Now
+	Getenv func(string) string // nil = os.Getenv
+	Now    func() time.Time    // nil = time.Now
 	// After is Now's timer (nil = time.After): it paces lease renewals
 	// and the polls of a lease being waited for.
 	After   func(time.Duration) <-chan time.Time
