@@ -337,7 +337,9 @@ func (q *LogQuery) gitFilter(now time.Time) (git.LogFilter, error) {
 // Log reads the operator log of the repositories, newest first, and calls
 // emit for each entry the query selects. Each repository is read by one
 // `git log` process whose output is parsed as it streams; entries of
-// several repositories are merged by time. Repositories outside git or
+// several repositories are merged by time. Once an entry of a session is
+// listed, one more per repository finds sessions' summaries
+// (sessionFinder). Repositories outside git or
 // without a commit yet are skipped. An error from emit stops the log and is
 // returned.
 func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit func(LogEntry) error) error {
@@ -402,7 +404,8 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 	for _, s := range streams {
 		advance(s)
 	}
-	var summaries map[string]string // read when the first entry of a session is listed (sessionlog.go)
+	sessions := newSessionFinder(ctx, repos) // reads start entries only when an entry of a session is listed
+	defer sessions.close()
 	for n := 0; q.Limit <= 0 || n < q.Limit; n++ {
 		var next *stream
 		for _, s := range streams {
@@ -414,10 +417,7 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 			break
 		}
 		if id := next.head.Entry.Session; id != "" {
-			if summaries == nil {
-				summaries = e.sessionSummaries(ctx, repos)
-			}
-			next.head.SessionSummary = summaries[id]
+			next.head.SessionSummary = sessions.summary(id)
 		}
 		if err := emit(next.head); err != nil {
 			return err
