@@ -54,7 +54,13 @@ session is started; "opsync sync" pushes it); 76 when an entry could not be comm
 no session started); 78 when nothing is set up for sync.`,
 		Example: `  opsync session start "upgrade the wikis to 1.3"
   opsync session start "migrate chat to server2" --for 4h`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &exitError{code: engine.ExitUsage, msg: fmt.Sprintf("give the summary as one argument, in quotes: "+
+					"opsync session start \"upgrade the wikis\" (%d arguments were given)", len(args))}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := interruptible()
 			defer stop()
