@@ -22,7 +22,9 @@ const (
 )
 
 // Options configure an Engine. The zero value works: it uses the process's
-// working directory and environment, and tells nothing.
+// working directory and environment, and tells nothing. Getenv also gives
+// entries the operator's session, as the opsync program's: OPSYNC_SESSION,
+// else the one `opsync session start` keeps under XDG_STATE_HOME or HOME.
 type Options struct {
 	Dir    string              // where abra.yml is looked for; "" = working directory
 	Getenv func(string) string // nil = os.Getenv

@@ -26,6 +26,7 @@ type logOptions struct {
 	repo    string
 	color   string
 	noPager bool
+	oneline bool // a session's entries collapsed to one line (logsessions.go)
 }
 
 func newLogCmd(e *env) *cobra.Command {
@@ -65,6 +66,9 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 			if o.q.Limit < 0 {
 				return &exitError{code: engine.ExitUsage, msg: "--limit must be 0 (no limit) or more"}
 			}
+			if o.oneline && (o.json || o.q.Patch) {
+				return &exitError{code: engine.ExitUsage, msg: "--oneline collapses a session's entries for people; it does not go with --json or --patch"}
+			}
 			return runLog(cmd.Context(), e, o)
 		},
 	}
@@ -82,6 +86,7 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 	f.BoolVar(&o.q.Patch, "patch", false, "show what each entry changed in its env file, key by key (as opsync show)")
 	f.StringVar(&o.q.Session, "session", "", "only entries of this session (`ID`, the Opsync-Session trailer)")
 	f.BoolVar(&o.json, "json", false, "print one JSON array")
+	f.BoolVar(&o.oneline, "oneline", false, "show each run of a session's entries as one line")
 	f.StringVar(&o.repo, "repo", "", "read only the repository holding `DIR`")
 	f.BoolVar(&o.noPager, "no-pager", false, "do not page the output on a terminal ($OPSYNC_PAGER, $PAGER, less -FRX)")
 	cmd.MarkFlagDirname("repo")
@@ -142,17 +147,15 @@ func printLog(ctx context.Context, e *env, eng *engine.Engine, rs []*engine.Repo
 		return out.Flush()
 	}
 	n := 0
+	sp := &sessionPrinter{w: out, p: pal, oneline: o.oneline, patch: o.q.Patch}
 	err := eng.Log(ctx, rs, o.q, func(le engine.LogEntry) error {
 		n++
-		if err := printLogLine(out, pal, le); err != nil {
-			return err
-		}
-		if o.q.Patch {
-			printChanges(out, pal, le.Changes, "    ")
-		}
-		return nil
+		return sp.entry(le)
 	})
 	if err != nil {
+		return err
+	}
+	if err := sp.flush(); err != nil {
 		return err
 	}
 	if err := out.Flush(); err != nil {

@@ -137,7 +137,11 @@ func printShown(w io.Writer, p ui.Palette, s engine.ShownEntry) {
 		field("when", le.Time.In(time.Local).Format("2006-01-02 15:04:05 -0700"))
 	}
 	field("reason", ui.Escape(en.Reason))
-	field("session", ui.Escape(en.Session))
+	if le.SessionSummary != "" {
+		field("session", ui.Escape(en.Session)+"  "+ui.Escape(le.SessionSummary))
+	} else {
+		field("session", ui.Escape(en.Session))
+	}
 	for _, r := range en.Resolved {
 		field("resolved", ui.Escape(r))
 	}

@@ -156,6 +156,7 @@ func (run *Run) entry(t *Target, abraExit int, took time.Duration) oplog.Entry {
 		Version:   run.e.o.Version,
 		MovedTo:   t.MovedTo,
 		MovedFrom: t.MovedFrom,
+		Session:   run.session,
 		Resolved:  slices.Clone(run.pullResolved[t.repo]),
 	}
 }

@@ -110,6 +110,9 @@ func (e *Engine) CommitEdit(ctx context.Context, app, reason string) (*Outcome, 
 	if err := run.checkIdentity(ctx); err != nil {
 		return nil, err
 	}
+	if err := run.joinSession(); err != nil {
+		return nil, err
+	}
 	t := run.Targets[0]
 	head, err := t.repo.c.HeadFile(ctx, t.rel[0])
 	if err != nil {

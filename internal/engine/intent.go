@@ -36,6 +36,7 @@ type intent struct {
 	Command  string    `json:"command"`
 	Operator string    `json:"operator"` // as the entry says it: "Name <email> on host"
 	Version  string    `json:"opsync_version"`
+	Session  string    `json:"session,omitempty"`
 	Started  time.Time `json:"started"`
 	// Head is the repository's commit when abra started: an entry made
 	// after it for the same command is this intent's, already committed.
@@ -87,7 +88,7 @@ func (run *Run) WriteIntents() {
 	rand.Read(b)
 	id := fmt.Sprintf("%d-%s", os.Getpid(), hex.EncodeToString(b))
 	for _, r := range run.sortedRepos(run.targetsRepo) {
-		in := &intent{ID: id, Line: run.Line, Command: run.Inv.CommandName(), Version: run.e.o.Version,
+		in := &intent{ID: id, Line: run.Line, Command: run.Inv.CommandName(), Version: run.e.o.Version, Session: run.session,
 			Started: run.e.o.Now().UTC(), PID: os.Getpid(), PIDStart: start}
 		in.Operator = run.entry(&Target{}, 0, 0).Operator
 		in.Head, _ = r.r.HeadCommit()
@@ -256,7 +257,7 @@ func (r *repo) commitInterrupted(ctx context.Context, f intentFile) (string, boo
 			break
 		}
 		entry := oplog.Entry{Line: in.Line, Command: in.Command, App: t.App, Server: t.Server, Exit: oplog.ExitUnknown,
-			Operator: in.Operator, Version: in.Version, MovedTo: t.MovedTo, MovedFrom: t.MovedFrom}
+			Operator: in.Operator, Version: in.Version, MovedTo: t.MovedTo, MovedFrom: t.MovedFrom, Session: in.Session}
 		var fresh []string
 		for i, rel := range t.Paths {
 			if i < len(t.Blobs) && t.Blobs[i] == "" {

@@ -32,6 +32,10 @@ type LogEntry struct {
 	// Entry holds the parsed message. For a manual commit or a merge only
 	// Line (the subject) is set.
 	Entry oplog.Entry
+	// SessionSummary is the summary of the session Entry.Session names,
+	// from that session's start entry in the history read (Engine.Log
+	// sets it; "" when the start entry is not there).
+	SessionSummary string
 	// Unreadable names what opsync could not read of the commit (see
 	// git.Commit.Unreadable: "author", "time", "zone", "text"); those
 	// fields are empty. A time that RFC 3339 cannot write (a year before 0
@@ -72,6 +76,7 @@ type logEntryJSON struct {
 	MovedTo         string          `json:"moved_to"`
 	MovedFrom       string          `json:"moved_from"`
 	Session         string          `json:"session"`
+	SessionSummary  string          `json:"session_summary"`
 	Reason          string          `json:"reason"`
 	Resolved        []string        `json:"resolved"`
 	Extra           []oplog.Trailer `json:"extra"`
@@ -88,7 +93,7 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 		Manual: le.Manual, Merge: le.Merge, Failed: le.Failed(), Repo: le.Repo,
 		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Deployed: e.Deployed, Operator: e.Operator,
 		OpsyncVersion: e.Version, MovedTo: e.MovedTo, MovedFrom: e.MovedFrom, Session: e.Session,
-		Reason: e.Reason, Resolved: e.Resolved, Extra: e.Extra,
+		SessionSummary: le.SessionSummary, Reason: e.Reason, Resolved: e.Resolved, Extra: e.Extra,
 	}
 	if !le.Manual && !le.Merge {
 		exit := e.Exit
@@ -332,7 +337,9 @@ func (q *LogQuery) gitFilter(now time.Time) (git.LogFilter, error) {
 // Log reads the operator log of the repositories, newest first, and calls
 // emit for each entry the query selects. Each repository is read by one
 // `git log` process whose output is parsed as it streams; entries of
-// several repositories are merged by time. Repositories outside git or
+// several repositories are merged by time. Once an entry of a session is
+// listed, one more per repository finds sessions' summaries
+// (sessionFinder). Repositories outside git or
 // without a commit yet are skipped. An error from emit stops the log and is
 // returned.
 func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit func(LogEntry) error) error {
@@ -397,6 +404,8 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 	for _, s := range streams {
 		advance(s)
 	}
+	sessions := newSessionFinder(ctx, repos) // reads start entries only when an entry of a session is listed
+	defer sessions.close()
 	for n := 0; q.Limit <= 0 || n < q.Limit; n++ {
 		var next *stream
 		for _, s := range streams {
@@ -406,6 +415,9 @@ func (e *Engine) Log(ctx context.Context, repos []*Repository, q LogQuery, emit 
 		}
 		if next == nil {
 			break
+		}
+		if id := next.head.Entry.Session; id != "" {
+			next.head.SessionSummary = sessions.summary(id)
 		}
 		if err := emit(next.head); err != nil {
 			return err

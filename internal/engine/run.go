@@ -39,6 +39,7 @@ type Run struct {
 	// command's entry there too.
 	pullResolved map[*repo][]string
 	intents      []intentFile // written before abra (intent.go)
+	session      string       // the Opsync-Session of its entries (session.go)
 }
 
 // Run starts carrying out the plan, from a copy of its scope: repositories
@@ -89,6 +90,9 @@ func (run *Run) Before(ctx context.Context) (err error) {
 	}()
 	if run.Modifies {
 		if err := run.checkIdentity(ctx); err != nil {
+			return err
+		}
+		if err := run.joinSession(); err != nil {
 			return err
 		}
 	}

@@ -128,6 +128,9 @@ func (e *Engine) Show(ctx context.Context, repos []*Repository, prefix string) (
 		return ShownEntry{}, refuse(ExitSyncFailed, "cannot read %s in %s: %v", id, rp.Name(), err)
 	}
 	shown := ShownEntry{LogEntry: rp.entry(c)}
+	if sid := shown.Entry.Session; sid != "" {
+		shown.SessionSummary = e.SessionSummary(ctx, repos, sid) // one git process more, for an entry of a session
+	}
 	changes, err := rp.r.c.CommitChanges(ctx, id)
 	if err != nil {
 		return ShownEntry{}, refuse(ExitSyncFailed, "cannot read what %s changed in %s: %v", id, rp.Name(), err)
