@@ -41,7 +41,8 @@ func (run *Run) sayPulled(ctx context.Context, r *repo, res pullResult) {
 		if !isEntry {
 			what += " (by hand)"
 		}
-		line := fmt.Sprintf("%s: %s, %s", c.AuthorName, what, ago(now.Sub(c.AuthorTime)))
+		// Each line escaped on its own: the lines are joined with newlines.
+		line := ui.Escape(fmt.Sprintf("%s: %s, %s", c.AuthorName, what, ago(now.Sub(c.AuthorTime))))
 		if len(shown) < mostPulledShown {
 			shown = append(shown, line)
 		}
@@ -58,10 +59,10 @@ func (run *Run) sayPulled(ctx context.Context, r *repo, res pullResult) {
 		more = fmt.Sprintf("\n… and %d more (`opsync log` lists them)", n-len(shown))
 	}
 	run.e.event(EventPulled, "pulled new changes into %s from %s (%.7s..%.7s), %s:\n%s%s", r.name(), r.target(), res.before, res.after,
-		fmt.Sprintf("%d commit%s", n, plural(n)), ui.Escape(strings.Join(shown, "\n")), more)
+		fmt.Sprintf("%d commit%s", n, plural(n)), strings.Join(shown, "\n"), more)
 	if len(touched) > 0 && run.Modifies {
 		run.e.note("%s was changed by a teammate since your last pull (%s); abra runs with the file as it is now",
-			app, ui.Escape(strings.Join(touched, "; ")))
+			app, strings.Join(touched, "; "))
 	}
 }
 
