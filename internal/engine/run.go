@@ -14,7 +14,8 @@ package engine
 //	After    what abra created (commit.go, serverdirs.go)
 //	         locks, commits of only the entries' files (commit.go)
 //	         pushes, retried with the retry resolver passed in (push.go, resolve.go)
-//	         leases released, last (leases.go)
+//	         leases released (leases.go)
+//	         notify hooks for the entries pushed, last (notify.go)
 
 import (
 	"context"
@@ -170,6 +171,9 @@ func (run *Run) Before(ctx context.Context) (err error) {
 func (run *Run) After(ctx context.Context, abraExit int, took time.Duration) *Outcome {
 	out := &Outcome{}
 	run.stopHeartbeats()
+	// Deferred first, so it runs last: the hooks start once the locks and
+	// leases are given up (notify.go).
+	defer run.notifyPushed(ctx)
 	defer run.releaseLeases(ctx)
 	if !run.Active || !run.Modifies {
 		return out
