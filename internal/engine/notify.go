@@ -42,21 +42,13 @@ type notification struct {
 }
 
 // notifyPushed runs the notify hooks for the entries After pushed, and
-// waits for them.
+// waits for them. Each entry is read back from git, so that its payload
+// is what `opsync log --json` prints for it.
 func (run *Run) notifyPushed(ctx context.Context) {
 	var todo []notification
 	for _, t := range run.Targets {
 		l := t.logged
-		if l == nil || !l.Pushed || l.Commit == "" || len(t.repo.settings.Notify) == 0 {
-			continue
-		}
-		var hooks []config.Hook
-		for _, h := range t.repo.settings.Notify {
-			if h.When.Matches(l.Entry.Command, l.Entry.App, l.Entry.Exit != 0) {
-				hooks = append(hooks, h)
-			}
-		}
-		if len(hooks) == 0 {
+		if l == nil || !l.Pushed || l.Commit == "" || !hooksFor(t.repo.settings.Notify, l.Entry.Command, l.Entry.App, l.Entry.Exit != 0) {
 			continue
 		}
 		c, err := t.repo.c.ReadCommit(ctx, l.Commit)
@@ -64,18 +56,54 @@ func (run *Run) notifyPushed(ctx context.Context) {
 			run.e.warn("no notification for %s: cannot read the entry back: %v", shortID(l.Commit), err)
 			continue
 		}
-		le := (&Repository{Path: t.repo.r.WorkTree}).entry(c)
-		payload, err := le.MarshalJSON()
-		if err != nil {
-			run.e.warn("no notification for %s: %v", shortID(l.Commit), err)
-			continue
-		}
-		payload = append(ui.EscapeJSON(payload), '\n')
-		for _, h := range hooks {
-			todo = append(todo, notification{hook: h, payload: payload, entry: le})
-		}
+		todo = append(todo, notifications(t.repo.settings.Notify, (&Repository{Path: t.repo.r.WorkTree}).entry(c))...)
 	}
 	run.e.runNotifications(ctx, todo)
+}
+
+// notifySynced runs the notify hooks for the entries `opsync sync` pushed
+// (entries a failed push had left local), and waits for them. Commits
+// made by hand are not notified.
+func (rp *Repository) notifySynced(ctx context.Context, pushed []LogEntry) {
+	var todo []notification
+	for _, le := range pushed {
+		if !le.Manual && !le.Merge {
+			todo = append(todo, notifications(rp.r.settings.Notify, le)...)
+		}
+	}
+	rp.e.runNotifications(ctx, todo)
+}
+
+// hooksFor reports whether any of the hooks runs for an entry of command,
+// app and failure: without one, the entry is not even read back.
+func hooksFor(hooks []config.Hook, command, app string, failed bool) bool {
+	for _, h := range hooks {
+		if h.When.Matches(command, app, failed) {
+			return true
+		}
+	}
+	return false
+}
+
+// notifications are the hooks to run for one entry, each with the entry's
+// JSON.
+func notifications(hooks []config.Hook, le LogEntry) []notification {
+	var out []notification
+	var payload []byte
+	for _, h := range hooks {
+		if !h.When.Matches(le.Entry.Command, le.Entry.App, le.Failed()) {
+			continue
+		}
+		if payload == nil {
+			b, err := le.MarshalJSON()
+			if err != nil {
+				continue // a LogEntry always marshals; nothing to send otherwise
+			}
+			payload = append(ui.EscapeJSON(b), '\n')
+		}
+		out = append(out, notification{hook: h, payload: payload, entry: le})
+	}
+	return out
 }
 
 // runNotifications runs the hooks in parallel and waits for them all;
