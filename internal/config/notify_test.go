@@ -201,4 +201,3 @@ func TestShowWebhook(t *testing.T) {
 		}
 	}
 }
-
