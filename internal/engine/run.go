@@ -166,8 +166,10 @@ func (run *Run) Before(ctx context.Context) (err error) {
 // reports problems on stderr and in the Outcome; it never loses a commit or
 // leaves a half-done merge.
 //
-// App leases Before took are released last, once the entry is pushed or
-// reported as not pushed: the command is over either way.
+// App leases Before took are released once the entry is pushed or
+// reported as not pushed: the command is over either way. Last, the
+// notify hooks of the entries pushed run, and After waits for them
+// (notify.go).
 func (run *Run) After(ctx context.Context, abraExit int, took time.Duration) *Outcome {
 	out := &Outcome{}
 	run.stopHeartbeats()
