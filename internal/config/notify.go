@@ -162,7 +162,7 @@ func (f *File) parseHook(n *yaml.Node, team bool) (Hook, error) {
 			if v.Kind != yaml.ScalarNode {
 				return h, errAt(v.Line, "webhook must be an https URL")
 			}
-			if err := checkWebhook(v.Value); err != "" {
+			if err := checkWebhook(v.Value, team); err != "" {
 				return h, errAt(v.Line, "%s", err)
 			}
 			h.Webhook = v.Value
@@ -201,7 +201,10 @@ func (f *File) parseHook(n *yaml.Node, team bool) (Hook, error) {
 // checkWebhook returns why raw cannot be a webhook, "" when it can. Plain
 // http is only for this machine (a local relay, tests): elsewhere the
 // entry, and any credentials in the URL, would cross the network in clear.
-func checkWebhook(raw string) string {
+// The team file (team) may not use it at all: from the shared repository,
+// it would let anyone with push access make every operator's opsync post
+// to services on the operator's own machine.
+func checkWebhook(raw string, team bool) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
 		return fmt.Sprintf("webhook %s is not a URL like https://hooks.example.org/opsync", ShowWebhook(raw))
@@ -210,6 +213,10 @@ func checkWebhook(raw string) string {
 	case "https":
 		return ""
 	case "http":
+		if team {
+			return fmt.Sprintf("webhook %s uses plain http: the team file's webhooks must be https "+
+				"(plain http to this machine is for an operator's own relay, in their abra.yml)", ShowWebhook(raw))
+		}
 		switch h := u.Hostname(); {
 		case strings.EqualFold(h, "localhost"):
 			return ""

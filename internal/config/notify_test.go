@@ -121,12 +121,12 @@ func TestNotifyErrors(t *testing.T) {
 
 func TestLocalHTTPWebhookAccepted(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]:9/x", "HTTPS://hooks.example.org"} {
-		if msg := checkWebhook(u); msg != "" {
+		if msg := checkWebhook(u, false); msg != "" {
 			t.Errorf("%s refused: %s", u, msg)
 		}
 	}
 	for _, u := range []string{"http://10.0.0.1/x", "http://localhost.example.org/x", "http://127.0.0.1.example.org/"} {
-		if msg := checkWebhook(u); msg == "" {
+		if msg := checkWebhook(u, false); msg == "" {
 			t.Errorf("%s accepted, want it refused (plain http to another machine)", u)
 		}
 	}
@@ -179,6 +179,10 @@ func TestTeamFileRefusesCommandHooks(t *testing.T) {
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(ce.Msg, "cannot hold a command hook") {
 		t.Fatalf("error %v, want the command hook refused at line 2", err)
+	}
+	_, err = teamFile(t, "notify:\n  - webhook: http://127.0.0.1:8080/admin\n")
+	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(ce.Msg, "the team file's webhooks must be https") {
+		t.Fatalf("error %v, want plain http refused in the team file, even to this machine", err)
 	}
 	_, err = teamFile(t, "notify_team: false\n")
 	if !errors.As(err, &ce) || !strings.Contains(ce.Msg, "personal setting") {

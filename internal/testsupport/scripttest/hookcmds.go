@@ -2,10 +2,11 @@ package scripttest
 
 import (
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,23 +15,29 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// hookserver VAR DIR [STATUS] [hang]: a webhook receiver on 127.0.0.1 for
-// notify hooks, its URL (http://127.0.0.1:PORT) in VAR. Each request is
+// hookserver VAR DIR [STATUS] [hang] [tls]: a webhook receiver on 127.0.0.1
+// for notify hooks, its URL (http://127.0.0.1:PORT) in VAR; with tls it
+// serves https (https://127.0.0.1:PORT) with a certificate of its own,
+// written to DIR/cert.pem for SSL_CERT_FILE. Each request is
 // written to DIR as N.req (method, path, the Content-Type, User-Agent and
 // Authorization headers) and N.json (the body), N from 1, once it is read
 // whole. It answers STATUS (default 204); with hang it answers nothing
 // until the script ends — a gate that never opens, for the hook's time
 // limit.
 func cmdHookServer(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 || len(args) > 4 {
-		ts.Fatalf("usage: hookserver VAR DIR [STATUS] [hang]")
+	if neg || len(args) < 2 || len(args) > 5 {
+		ts.Fatalf("usage: hookserver VAR DIR [STATUS] [hang] [tls]")
 	}
 	dir := ts.MkAbs(args[1])
 	ts.Check(os.MkdirAll(dir, 0o755))
-	status, hang := http.StatusNoContent, false
+	status, hang, useTLS := http.StatusNoContent, false, false
 	for _, a := range args[2:] {
-		if a == "hang" {
+		switch a {
+		case "hang":
 			hang = true
+			continue
+		case "tls":
+			useTLS = true
 			continue
 		}
 		n, err := strconv.Atoi(a)
@@ -66,15 +73,19 @@ func cmdHookServer(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		w.WriteHeader(status)
 	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	srv := &http.Server{Handler: h}
-	go srv.Serve(l)
+	srv := httptest.NewUnstartedServer(h)
+	if useTLS {
+		srv.StartTLS()
+		cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		ts.Check(os.WriteFile(filepath.Join(dir, "cert.pem"), cert, 0o644))
+	} else {
+		srv.Start()
+	}
 	ts.Defer(func() {
 		close(gate)
 		srv.Close()
 	})
-	ts.Setenv(args[0], "http://"+l.Addr().String())
+	ts.Setenv(args[0], srv.URL)
 }
 
 // jsonelem FILE N: prints element N (from 0) of the JSON array in FILE
