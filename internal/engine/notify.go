@@ -107,19 +107,26 @@ func notifications(hooks []config.Hook, le LogEntry) []notification {
 }
 
 // runNotifications runs the hooks in parallel and waits for them all;
-// each failure is a warning.
+// each failure is a warning, told once all are done, in the order of the
+// settings (the reporter is not called from several goroutines at once,
+// and the operator reads the same order every time).
 func (e *Engine) runNotifications(ctx context.Context, todo []notification) {
+	errs := make([]error, len(todo))
 	var wg sync.WaitGroup
-	for _, n := range todo {
+	for i, n := range todo {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := e.notify(ctx, n); err != nil {
-				e.warn("notify: %s for %s: %v; the entry is pushed all the same", n.hook.Name(), shortID(n.entry.Commit), err)
-			}
+			errs[i] = e.notify(ctx, n)
 		}()
 	}
 	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			n := todo[i]
+			e.warn("notify: %s for %s: %v; the entry is pushed all the same", n.hook.Name(), shortID(n.entry.Commit), err)
+		}
+	}
 }
 
 // errHookTimeout is a hook that did not finish within its time limit.
