@@ -38,9 +38,10 @@ type Hook struct {
 	When    HookWhen
 	// Team: the hook comes from the team file (.opsync.yml).
 	Team bool
-	// Where is the file and line that set it ("~/.abra/abra.yml line 7"),
-	// which names the hook in messages.
-	Where string
+	// Path and Line are where it is set, which names the hook in
+	// messages.
+	Path string
+	Line int
 }
 
 // HookWhen selects the entries a hook runs for; the zero value selects
@@ -89,13 +90,15 @@ func (w HookWhen) Matches(command, app string, failed bool) bool {
 
 // Name is how messages name the hook: its kind, the webhook's address
 // without credentials, path or query (a chat service's webhook carries
-// its token in the path), and where it is set. A command's text is not
-// shown: it may hold a token too.
-func (h Hook) Name() string {
+// its token in the path), and where it is set, the file under home
+// written ~/… ("" = as it is). A command's text is not shown: it may
+// hold a token too.
+func (h Hook) Name(home string) string {
+	where := fmt.Sprintf("%s line %d", ui.HomePath(h.Path, home), h.Line)
 	if h.Webhook != "" {
-		return "webhook " + ShowWebhook(h.Webhook) + " (" + h.Where + ")"
+		return "webhook " + ShowWebhook(h.Webhook) + " (" + where + ")"
 	}
-	return "command hook (" + h.Where + ")"
+	return "command hook (" + where + ")"
 }
 
 // ShowWebhook is a webhook URL as opsync prints it: scheme and host, with
@@ -135,7 +138,7 @@ func (f *File) parseNotify(v *yaml.Node, team bool) (func(*Settings), error) {
 }
 
 func (f *File) parseHook(n *yaml.Node, team bool) (Hook, error) {
-	h := Hook{Timeout: DefaultHookTimeout, Team: team, Where: fmt.Sprintf("%s line %d", f.Path, n.Line)}
+	h := Hook{Timeout: DefaultHookTimeout, Team: team, Path: f.Path, Line: n.Line}
 	errAt := func(line int, format string, args ...any) error {
 		return &Error{Path: f.Path, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -303,7 +306,7 @@ func showHooks(hooks []Hook) string {
 	}
 	var names []string
 	for _, h := range hooks {
-		names = append(names, h.Name())
+		names = append(names, h.Name(""))
 	}
 	return "[" + strings.Join(names, ", ") + "]"
 }

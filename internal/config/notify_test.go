@@ -40,8 +40,11 @@ func TestNotifyHooksRead(t *testing.T) {
 	if w.Webhook != "https://hooks.example.org/opsync" || w.Command != "" || w.Timeout != DefaultHookTimeout || w.Team {
 		t.Errorf("webhook hook read as %+v", w)
 	}
-	if w.Where != f.Path+" line 4" {
-		t.Errorf("webhook hook is at %q, want %q", w.Where, f.Path+" line 4")
+	if w.Path != f.Path || w.Line != 4 {
+		t.Errorf("webhook hook is at %s line %d, want %s line 4", w.Path, w.Line, f.Path)
+	}
+	if got, want := w.Name(filepath.Dir(f.Path)), "webhook https://hooks.example.org/… (~/abra.yml line 4)"; got != want {
+		t.Errorf("Name = %q, want %q", got, want)
 	}
 	if c.Command != `notify-send "$OPSYNC_APP"` || c.Timeout != 90*time.Second {
 		t.Errorf("command hook read as %+v", c)
@@ -154,8 +157,8 @@ func TestTeamFileHooks(t *testing.T) {
 				t.Fatalf("%d hooks, want %d: %+v", len(s.Notify), len(c.want), s.Notify)
 			}
 			for i, h := range s.Notify {
-				if !strings.HasPrefix(h.Name(), c.want[i]) {
-					t.Errorf("hook %d is %q, want %q…", i, h.Name(), c.want[i])
+				if !strings.HasPrefix(h.Name(""), c.want[i]) {
+					t.Errorf("hook %d is %q, want %q…", i, h.Name(""), c.want[i])
 				}
 			}
 		})

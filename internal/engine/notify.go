@@ -124,7 +124,7 @@ func (e *Engine) runNotifications(ctx context.Context, todo []notification) {
 	for i, err := range errs {
 		if err != nil {
 			n := todo[i]
-			e.warn("notify: %s for %s: %v; the entry is pushed all the same", n.hook.Name(), shortID(n.entry.Commit), err)
+			e.warn("notify: %s for %s: %v; the entry is pushed all the same", n.hook.Name(e.o.Getenv("HOME")), shortID(n.entry.Commit), err)
 		}
 	}
 }

@@ -57,7 +57,7 @@ func hook(h config.Hook) config.Hook {
 	if h.Timeout == 0 {
 		h.Timeout = config.DefaultHookTimeout
 	}
-	h.Where = "abra.yml line 3"
+	h.Path, h.Line = "/etc/abra.yml", 3
 	return h
 }
 
@@ -203,7 +203,7 @@ func TestCommandHookFailureIsAWarning(t *testing.T) {
 		hook(config.Hook{Command: "echo starting; echo 'matrix: \x1b[31mforbidden' >&2; exit 3"}),
 	}, pushedEntry(t)))
 	w := ne.warnings()
-	want := `notify: command hook (abra.yml line 3) for 0123456: exited 3: matrix: \x1b[31mforbidden; the entry is pushed all the same`
+	want := `notify: command hook (/etc/abra.yml line 3) for 0123456: exited 3: matrix: \x1b[31mforbidden; the entry is pushed all the same`
 	if len(w) != 1 || w[0] != want {
 		t.Fatalf("warnings %q, want [%q]", w, want)
 	}
