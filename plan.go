@@ -156,7 +156,9 @@ func (p *Plan) Started(pid int) { p.carriedOut().AbraStarted(pid) }
 // may already have changed the server). For a modifying command it commits
 // one log entry per repository, only the app's env file(s), then pushes,
 // pulling and retrying when someone pushed first. It never loses a commit
-// or leaves a half-done merge; leases are released last.
+// or leaves a half-done merge; leases are released, then the notify:
+// hooks of the entries pushed run, and After waits for them (each within
+// its timeout; a failure is a warning Event, never a changed Outcome).
 func (p *Plan) After(ctx context.Context, exit int, took time.Duration) *Outcome {
 	o := p.carriedOut().After(ctx, exit, took)
 	return &Outcome{Entries: o.Entries, NotLogged: o.NotLogged, NotPushed: o.NotPushed}

@@ -7,7 +7,7 @@
 #   bench/run.sh --quick    a few runs of each, to check the script works
 #   bench/run.sh --out FILE   write the report to FILE
 #   bench/run.sh --only modify,ssh   only those rows (names: floor, startup, cooldown,
-#                           pull, modify, lease, scale, status, log, concurrency, ssh)
+#                           pull, modify, lease, notify, scale, status, log, concurrency, ssh)
 #   KEEP=1 bench/run.sh     keep the work directory
 #
 # Needs go, git, hyperfine (Debian: apt install hyperfine) and, for the ssh
@@ -296,6 +296,28 @@ row_lease() {
   row -name "modifying command with leases on (operator_sync: lease: true) vs off" -git "$git_a" -git-baseline "$git_b" $files
 }
 
+row_notify() {
+  log "modifying command with one notify hook vs none"
+  # A command hook that reads the entry and exits: what a hook costs opsync
+  # itself (reading the entry back, starting it, waiting for it), not what
+  # the hook does.
+  operator "$work/notify-on" "$work/small.git" "notify:" "  - command: cat >/dev/null"
+  operator "$work/notify-off" "$work/small.git"
+  local a4=app0004.example.org a5=app0005.example.org git_a git_b
+  local f4="$work/notify-on/servers/server01.example.org/$a4.env" f5="$work/notify-off/servers/server01.example.org/$a5.env"
+  # A first deploy on each side adds what a clone's first entry for a server
+  # directory adds (its .opsync/keep), so that neither count includes it.
+  "$bump" "$f4"; ABRA_DIR="$work/notify-on" abra app deploy $a4 1.2.0+1.1 -f >/dev/null 2>&1
+  "$bump" "$f5"; ABRA_DIR="$work/notify-off" abra app deploy $a5 1.2.0+1.1 -f >/dev/null 2>&1
+  ABRA_DIR="$work/notify-on" abra app ls --force-sync >/dev/null 2>&1
+  "$bump" "$f4"; git_a=$(ABRA_DIR="$work/notify-on" count_git abra app deploy $a4 1.2.0+1.1 -f)
+  ABRA_DIR="$work/notify-off" abra app ls --force-sync >/dev/null 2>&1
+  "$bump" "$f5"; git_b=$(ABRA_DIR="$work/notify-off" count_git abra app deploy $a5 1.2.0+1.1 -f)
+  files=$(measure notify --prepare "$bump $f4" --prepare "$bump $f5" -- \
+    "env ABRA_DIR=$work/notify-on abra app deploy $a4 1.2.0+1.1 -f" "env ABRA_DIR=$work/notify-off abra app deploy $a5 1.2.0+1.1 -f")
+  row -name "modifying command with one notify command hook vs none" -git "$git_a" -git-baseline "$git_b" $files
+}
+
 scale_fixtures() {
   [ -d "$work/scale-large" ] && return
   log "scale fixtures: 10 apps / 100 entries, and 2,000 apps in 20 server dirs / 20,000 entries (git fast-import)"
@@ -438,7 +460,7 @@ row_ssh() {
 
 # --- run ------------------------------------------------------------------
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
-for r in floor startup cooldown pull modify lease scale status log concurrency ssh; do
+for r in floor startup cooldown pull modify lease notify scale status log concurrency ssh; do
   if wants "$r"; then
     # A row that fails is reported as such; the others still run.
     ( "row_$r" ) || skip "$r" "FAILED (see the messages above)"

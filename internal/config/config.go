@@ -84,6 +84,12 @@ type Settings struct {
 	// prompt — or failed on the server after changing it: opsync cannot
 	// tell the two apart, so the default logs both).
 	LogUnchangedFailures bool
+	// Notify are the hooks run after an entry is pushed (notify.go): in a
+	// repository's settings, the team file's (unless NotifyTeam is false)
+	// and then the operator's own.
+	Notify []Hook
+	// NotifyTeam: the team file's notify hooks run too (default true).
+	NotifyTeam bool
 }
 
 // DefaultSettings returns the settings used when nothing is configured.
@@ -97,6 +103,7 @@ func DefaultSettings() Settings {
 		PushRetryFor:         DefaultPushRetryFor,
 		LeaseTTL:             DefaultLeaseTTL,
 		LogUnchangedFailures: true,
+		NotifyTeam:           true,
 	}
 }
 
@@ -109,6 +116,7 @@ type File struct {
 	// keys set in operator_sync:, applied over the defaults by apply.
 	apply []func(*Settings)
 	keys  []string
+	team  bool // the team file (.opsync.yml), read as operator_sync: is
 }
 
 // Config is the effective configuration for one working directory.
@@ -252,6 +260,8 @@ var settingKeys = map[string]string{
 	"lease":                  "take a lease on the app on the remote before a modifying command (default false)",
 	"lease_ttl":              "how long a lease lasts unless its command renews it (default 30m)",
 	"lease_wait":             "how long to wait for a lease someone else holds (default 0: refuse at once)",
+	"notify":                 "hooks run after an entry is pushed: a list of webhook: URL or command: shell command, with timeout: and when: (default none)",
+	"notify_team":            "also run the team file's notify hooks (default true)",
 }
 
 // SettingKeys lists the known operator_sync: keys with their meaning.
@@ -394,6 +404,14 @@ func (f *File) parseSetting(key string, v *yaml.Node) (func(*Settings), error) {
 			return nil, err
 		}
 		return func(st *Settings) { st.LogUnchangedFailures = b }, nil
+	case "notify":
+		return f.parseNotify(v, f.team)
+	case "notify_team":
+		b, err := boolValue(f.Path, key, v)
+		if err != nil {
+			return nil, err
+		}
+		return func(st *Settings) { st.NotifyTeam = b }, nil
 	case "push_retries":
 		n, err := strconv.Atoi(v.Value)
 		if v.Kind != yaml.ScalarNode || err != nil || n < 0 || n > 100 {

@@ -266,11 +266,12 @@ func TestOperatorSyncKeys(t *testing.T) {
 				s.AlsoLog = []string{"app restart", "app command", "app secret remove", "app backup create"}
 			})},
 		{"operator_sync:\n  also_log: app re\n", with(func(s *config.Settings) { s.AlsoLog = []string{"app restart"} })},
+		{"operator_sync:\n  notify_team: false\n", with(func(s *config.Settings) { s.NotifyTeam = false })},
 		{"operator_sync:\n  abra_bin: /opt/abra/bin/abra\n", with(func(s *config.Settings) { s.AbraBin = "/opt/abra/bin/abra" })},
 		{"sync: true\nabraDir: x\nsomething_abra_reads: 1\noperator_sync:\n  remote: origin\n  cooldown: 1m\n  git_timeout: 30s\n  lock_timeout: 1m\n  push_retries: 5\n  also_log: [restart]\n  abra_bin: ~/bin/abra\n",
 			config.Settings{Remote: "origin", Cooldown: time.Minute, GitTimeout: 30 * time.Second, LockTimeout: time.Minute,
 				PushRetries: 5, PushRetryFor: config.DefaultPushRetryFor, AlsoLog: []string{"app restart"}, AbraBin: "~/bin/abra", LeaseTTL: config.DefaultLeaseTTL,
-				ReadPullTimeout: config.DefaultReadPullTimeout, LogUnchangedFailures: true}},
+				ReadPullTimeout: config.DefaultReadPullTimeout, LogUnchangedFailures: true, NotifyTeam: true}},
 	}
 	for _, tt := range tests {
 		tr := newTree(t)
@@ -286,7 +287,7 @@ func TestOperatorSyncKeys(t *testing.T) {
 	}
 	keys := config.SettingKeys()
 	known := []string{"remote", "cooldown", "git_timeout", "lock_timeout", "push_retries", "also_log", "abra_bin",
-		"lease", "lease_ttl", "lease_wait", "push_retry_for", "read_pull_timeout", "log_unchanged_failures"}
+		"lease", "lease_ttl", "lease_wait", "push_retry_for", "read_pull_timeout", "log_unchanged_failures", "notify", "notify_team"}
 	for _, k := range known {
 		if keys[k] == "" {
 			t.Errorf("SettingKeys lacks %q", k)
@@ -336,7 +337,7 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown key with a near miss", "sync: true\noperator_sync:\n  remote: origin\n  coolddown: 5m\n", 4,
-			`unknown operator_sync setting "coolddown" (did you mean "cooldown"?); known settings are abra_bin, also_log, cooldown, git_timeout, lease, lease_ttl, lease_wait, lock_timeout, log_unchanged_failures, push_retries, push_retry_for, read_pull_timeout, remote`},
+			`unknown operator_sync setting "coolddown" (did you mean "cooldown"?); known settings are abra_bin, also_log, cooldown, git_timeout, lease, lease_ttl, lease_wait, lock_timeout, log_unchanged_failures, notify, notify_team, push_retries, push_retry_for, read_pull_timeout, remote`},
 		{"unknown key, nothing near", "operator_sync:\n  colour: blue\n", 2, `unknown operator_sync setting "colour"; known settings are`},
 		{"unknown key, case", "operator_sync:\n  Remote: origin\n", 2, `(did you mean "remote"?)`},
 		{"operator_sync not a mapping", "operator_sync: yes\n", 1, "operator_sync must be a mapping of settings, not a single value"},

@@ -26,6 +26,7 @@ const TeamFileName = ".opsync.yml"
 var teamKeys = map[string]bool{
 	"lease": true, "lease_ttl": true, "lease_wait": true, "also_log": true,
 	"push_retries": true, "push_retry_for": true, "log_unchanged_failures": true,
+	"notify": true,
 }
 
 // TeamFile is a repository's team file as read.
@@ -46,7 +47,7 @@ func ReadTeamFile(workTree string) (*TeamFile, error) {
 	if err != nil {
 		return nil, &Error{Path: path, Msg: "cannot read the team's settings: " + err.Error()}
 	}
-	t := &TeamFile{Path: path, file: File{Path: path}}
+	t := &TeamFile{Path: path, file: File{Path: path, team: true}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, yamlError(path, err)
@@ -150,7 +151,7 @@ func (c *Config) withTeam(t *TeamFile) (Settings, []Source) {
 			key := f.keys[i]
 			if t != nil && from[key] == t.Path {
 				switch key {
-				case "also_log":
+				case "also_log", "notify":
 					from[key] = t.Path + " + " + f.Path
 					continue
 				case "lease":
@@ -171,6 +172,10 @@ func (c *Config) withTeam(t *TeamFile) (Settings, []Source) {
 		}
 		if team.Lease {
 			s.Lease = true
+		}
+		s.Notify = combineHooks(team.Notify, s)
+		if !s.NotifyTeam && len(team.Notify) > 0 {
+			notes["notify"] = "notify_team: false turns off the team file's hooks"
 		}
 	}
 	keys := make([]string, 0, len(settingKeys))
@@ -224,6 +229,10 @@ func (s Settings) show(key string) string {
 		return s.AbraBin
 	case "lease":
 		return fmt.Sprint(s.Lease)
+	case "notify":
+		return showHooks(s.Notify)
+	case "notify_team":
+		return fmt.Sprint(s.NotifyTeam)
 	case "log_unchanged_failures":
 		return fmt.Sprint(s.LogUnchangedFailures)
 	case "lease_ttl":

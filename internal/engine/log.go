@@ -195,22 +195,7 @@ func (q *LogQuery) selective() bool {
 // canonical path ("app deploy"), resolved with abra's command table:
 // first from the top ("server add"), then under "app", where most
 // commands are. ok is false when it names no command.
-func ResolveCommand(s string) (path string, ok bool) {
-	words := strings.Fields(s)
-	if len(words) > 0 && words[0] == "abra" {
-		words = words[1:]
-	}
-	if len(words) == 0 {
-		return "", false
-	}
-	if p, ok := abra.ResolvePath(words); ok {
-		return strings.Join(p, " "), true
-	}
-	if p, ok := abra.ResolvePath(append([]string{"app"}, words...)); ok {
-		return strings.Join(p, " "), true
-	}
-	return "", false
-}
+func ResolveCommand(s string) (path string, ok bool) { return abra.ResolveCommand(s) }
 
 // matches checks an entry against the query's filters (git pre-selected by
 // pattern; this is the exact test).

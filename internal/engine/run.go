@@ -14,7 +14,8 @@ package engine
 //	After    what abra created (commit.go, serverdirs.go)
 //	         locks, commits of only the entries' files (commit.go)
 //	         pushes, retried with the retry resolver passed in (push.go, resolve.go)
-//	         leases released, last (leases.go)
+//	         leases released (leases.go)
+//	         notify hooks for the entries pushed, last (notify.go)
 
 import (
 	"context"
@@ -169,11 +170,16 @@ func (run *Run) Before(ctx context.Context) (err error) {
 // reports problems on stderr and in the Outcome; it never loses a commit or
 // leaves a half-done merge.
 //
-// App leases Before took are released last, once the entry is pushed or
-// reported as not pushed: the command is over either way.
+// App leases Before took are released once the entry is pushed or
+// reported as not pushed: the command is over either way. Last, the
+// notify hooks of the entries pushed run, and After waits for them
+// (notify.go).
 func (run *Run) After(ctx context.Context, abraExit int, took time.Duration) *Outcome {
 	out := &Outcome{}
 	run.stopHeartbeats()
+	// Deferred first, so it runs last: the hooks start once the locks and
+	// leases are given up (notify.go).
+	defer run.notifyPushed(ctx)
 	defer run.releaseLeases(ctx)
 	if !run.Active || !run.Modifies {
 		return out

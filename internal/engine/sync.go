@@ -102,6 +102,8 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 		return res
 	}
 	r.recoverIntents(ctx, false) // this sync pushes them
+	var pushed []LogEntry
+	defer func() { rp.notifySynced(ctx, pushed) }() // deferred before unlock: runs after it (notify.go)
 	if err := r.lock(ctx, "opsync sync"); err != nil {
 		return fail(ExitSyncFailed, "could not sync %s: %v", rp.Name(), err)
 	}
@@ -160,5 +162,6 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 	}
 	r.recordPush(rp.e.o.Now())
 	res.Pushed, res.InStep = toPush, true
+	pushed = toPush
 	return res
 }

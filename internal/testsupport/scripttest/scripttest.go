@@ -77,6 +77,9 @@ func Params(dir string) testscript.Params {
 			"jsonfields":  cmdJSONFields,
 			// nocontrol.go
 			"nocontrol": cmdNoControl,
+			// hookcmds.go
+			"hookserver": cmdHookServer,
+			"jsonelem":   cmdJSONElem,
 			// faultcmds.go
 			"killbg":      cmdKillBackground,
 			"waitorphans": cmdWaitOrphans,
