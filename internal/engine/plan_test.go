@@ -285,7 +285,7 @@ func TestPlanCooldown(t *testing.T) {
 	if err := p.Run().Before(context.Background()); err != nil {
 		t.Fatalf("Before: %v", err)
 	}
-	if n, seen := w.gitCount(); n == 0 || !slices.ContainsFunc(seen, func(a []string) bool { return a[0] == "fetch" }) {
+	if n, seen := w.gitCount(); n == 0 || !slices.ContainsFunc(seen, func(a []string) bool { return slices.Contains(a, "fetch") }) {
 		t.Fatalf("the first Before did not pull: %q", seen)
 	}
 
