@@ -47,18 +47,26 @@ type notification struct {
 func (run *Run) notifyPushed(ctx context.Context) {
 	var todo []notification
 	for _, t := range run.Targets {
-		l := t.logged
-		if l == nil || !l.Pushed || l.Commit == "" || !hooksFor(t.repo.settings.Notify, l.Entry.Command, l.Entry.App, l.Entry.Exit != 0) {
-			continue
+		if t.logged != nil {
+			todo = append(todo, t.repo.notificationsFor(ctx, *t.logged)...)
 		}
-		c, err := t.repo.c.ReadCommit(ctx, l.Commit)
-		if err != nil {
-			run.e.warn("no notification for %s: cannot read the entry back: %v", shortID(l.Commit), err)
-			continue
-		}
-		todo = append(todo, notifications(t.repo.settings.Notify, (&Repository{Path: t.repo.r.WorkTree}).entry(c))...)
 	}
 	run.e.runNotifications(ctx, todo)
+}
+
+// notificationsFor is what the repository's hooks are to be given for an
+// entry: nothing unless it was pushed and a hook wants it, else the entry
+// read back from git.
+func (r *repo) notificationsFor(ctx context.Context, l Logged) []notification {
+	if !l.Pushed || l.Commit == "" || !hooksFor(r.settings.Notify, l.Entry.Command, l.Entry.App, l.Entry.Exit != 0) {
+		return nil
+	}
+	c, err := r.c.ReadCommit(ctx, l.Commit)
+	if err != nil {
+		r.e.warn("no notification for %s: cannot read the entry back: %v", shortID(l.Commit), err)
+		return nil
+	}
+	return notifications(r.settings.Notify, (&Repository{Path: r.r.WorkTree}).entry(c))
 }
 
 // notifySynced runs the notify hooks for the entries `opsync sync` pushed

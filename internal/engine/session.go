@@ -350,6 +350,9 @@ func (e *Engine) logSessionEntry(ctx context.Context, entry oplog.Entry) (*Sessi
 	if e.o.Host != "" {
 		entry.Operator += " on " + e.o.Host
 	}
+	// The notify hooks run last, after the locks are given up (notify.go).
+	var todo []notification
+	defer func() { e.runNotifications(ctx, todo) }()
 	var locked []*repo
 	defer func() {
 		for _, r := range locked {
@@ -401,6 +404,7 @@ func (e *Engine) logSessionEntry(ctx context.Context, entry oplog.Entry) (*Sessi
 			r.recordPush(e.o.Now())
 			l.Pushed, l.Remote = true, r.target()
 			e.event(EventLogged, "logged %s in %s and pushed to %s", shortID(l.Commit), r.name(), r.target())
+			todo = append(todo, r.notificationsFor(ctx, l)...)
 		}
 		res.Logged = append(res.Logged, l)
 	}
