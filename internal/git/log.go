@@ -159,7 +159,11 @@ func (c *Client) startLog(ctx context.Context, patch, signed bool, args []string
 	lr.cond = sync.NewCond(&lr.mu)
 	go func() {
 		defer close(lr.done)
-		_, err := c.runCmd(ctx, cmd{args: args, stdout: (*logWriter)(lr)})
+		// Verifying runs gpg or ssh-keygen for every signed commit: a long
+		// signed history takes longer than git_timeout allows git to wait
+		// for something, and is not git hanging. The caller's context
+		// (the operator's ^C, the pager quitting, Close) still stops it.
+		_, err := c.runCmd(ctx, cmd{args: args, stdout: (*logWriter)(lr), untimed: signed})
 		lr.mu.Lock()
 		if err == nil && lr.err == nil && lr.patch {
 			lr.endPatch()

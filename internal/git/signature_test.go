@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSignedRecordsWithOddSignerOutput feeds the reader records of
@@ -150,6 +151,13 @@ func TestLogSignatures(t *testing.T) {
 	if s := cs[1].Signature; s.Code != "G" || s.Signer != "alice@example.org" || s.Fingerprint != s.Key || !strings.HasPrefix(s.Key, "SHA256:") {
 		t.Errorf("with the allowed-signers file: %+v", s)
 	}
+	// Verifying is not bounded by the client's time limit (a long signed
+	// history is no hung git); an already expired one shows it.
+	c.Timeout = time.Nanosecond
+	if cs := read(true); cs[1].Signature.Code != "G" {
+		t.Errorf("under an expired time limit: %+v", cs[1].Signature)
+	}
+	c.Timeout = 0
 	// The patch reader reads them too.
 	lr := c.StartLogPatch(context.Background(), LogFilter{Revs: "HEAD", Signatures: true, MaxCount: 2})
 	var codes []string
