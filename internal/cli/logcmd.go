@@ -31,7 +31,7 @@ type logOptions struct {
 func newLogCmd(e *env) *cobra.Command {
 	var o logOptions
 	cmd := &cobra.Command{
-		Use:   "log [--app A] [--server S] [--operator O] [--command C] [--grep T] [--session ID] [--since T] [--until T] [--failed] [--limit N] [--json]",
+		Use:   "log [--app A] [--server S] [--operator O] [--command C] [--grep T] [--session ID] [--signed] [--since T] [--until T] [--failed] [--limit N] [--json]",
 		Short: "Show the operator log: who ran what, on which app, with what result",
 		Long: `Show the operator log, newest first: one line per logged abra command (when, who,
 the command as typed with secrets redacted, its exit status), read from the commits'
