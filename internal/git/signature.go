@@ -79,10 +79,12 @@ func (lr *LogReader) parse(f []string) Commit {
 		return parseCommit(f) // cannot happen: field queues only full records
 	}
 	sig := Signature{Code: f[4], Key: f[5], Fingerprint: f[6], Signer: f[7]}
-	rest := make([]string, 0, len(f)-sigFields)
-	rest = append(append(rest, f[:4]...), f[4+sigFields:]...)
-	c := parseCommit(rest)
-	if len(f) != logFields+sigFields {
+	n := len(f)
+	// The record is the reader's own (field starts a new one after it):
+	// the signature's fields are cut out in place.
+	f = f[:4+copy(f[4:], f[4+sigFields:])]
+	c := parseCommit(f)
+	if n != logFields+sigFields {
 		// Which of signer, name, email and message holds the extra NUL
 		// cannot be told: the signer is left out with them.
 		sig.Signer = ""
