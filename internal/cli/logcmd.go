@@ -32,7 +32,7 @@ type logOptions struct {
 func newLogCmd(e *env) *cobra.Command {
 	var o logOptions
 	cmd := &cobra.Command{
-		Use:   "log [--app A] [--server S] [--operator O] [--command C] [--grep T] [--session ID] [--since T] [--until T] [--failed] [--limit N] [--json]",
+		Use:   "log [--app A] [--server S] [--operator O] [--command C] [--grep T] [--session ID] [--signed] [--since T] [--until T] [--failed] [--limit N] [--json]",
 		Short: "Show the operator log: who ran what, on which app, with what result",
 		Long: `Show the operator log, newest first: one line per logged abra command (when, who,
 the command as typed with secrets redacted, its exit status), read from the commits'
@@ -47,6 +47,12 @@ teammates pushed since your last pull.
 (deploy, d, app d, secret insert); a command group ("app secret") selects all of its
 commands. --grep searches the subject, the body and the reason for literal text in any
 case (not the trailers). --session selects the entries of one session (Opsync-Session).
+
+Each entry's signature is checked with git's own verification (commit.gpgsign
+signs entries; for SSH keys, gpg.ssh.allowedSignersFile says whose they are): a
+signed entry is marked "signed by <signer>", "BAD SIGNATURE" or "signed by an
+unknown key"; an unsigned one is not marked. --signed lists only entries with a
+good signature.
 
 --server matches both sides of an app move. --operator matches part of the author's
 name or email, in any case. --since and --until take a date (2026-11-25, today,
@@ -85,6 +91,7 @@ README ("opsync log"); manual commits have "manual": true and "exit": null.`,
 	f.StringVar(&o.q.Grep, "grep", "", "only entries whose subject, body or reason contains this `TEXT` (literal, any case)")
 	f.BoolVar(&o.q.Patch, "patch", false, "show what each entry changed in its env file, key by key (as opsync show)")
 	f.StringVar(&o.q.Session, "session", "", "only entries of this session (`ID`, the Opsync-Session trailer)")
+	f.BoolVar(&o.q.Signed, "signed", false, "only entries with a good signature (README: \"Signed entries\")")
 	f.BoolVar(&o.json, "json", false, "print one JSON array")
 	f.BoolVar(&o.oneline, "oneline", false, "show each run of a session's entries as one line")
 	f.StringVar(&o.repo, "repo", "", "read only the repository holding `DIR`")
@@ -123,6 +130,7 @@ func runLog(ctx context.Context, e *env, o logOptions) error {
 	if err != nil {
 		return err
 	}
+	o.q.Signatures = true // each entry is marked with its signature
 	return e.paged(o.noPager, func(w io.Writer) error { return printLog(ctx, e, eng, rs, o, pal, w) })
 }
 
@@ -162,7 +170,7 @@ func printLog(ctx context.Context, e *env, eng *engine.Engine, rs []*engine.Repo
 		return err
 	}
 	if n == 0 {
-		if o.q == (engine.LogQuery{Merges: o.q.Merges, Patch: o.q.Patch}) {
+		if o.q == (engine.LogQuery{Merges: o.q.Merges, Patch: o.q.Patch, Signatures: o.q.Signatures}) {
 			ui.Say(e.stderr, "the operator log is empty")
 		} else {
 			ui.Say(e.stderr, "no log entries match")
@@ -203,6 +211,7 @@ func printLogLine(w io.Writer, p ui.Palette, le engine.LogEntry) error {
 	if le.Entry.Deployed != "" {
 		mark += "  deployed " + ui.Escape(le.Entry.Deployed)
 	}
+	mark += signatureMark(p, le.Signature)
 	if len(le.Unreadable) > 0 {
 		mark += " " + p.Note("(unreadable: "+strings.Join(le.Unreadable, ", ")+")")
 	}

@@ -30,7 +30,8 @@ func newShowCmd(e *env) *cobra.Command {
 		Short: "Show one log entry in full: command, result, who, when, why, and what it changed by key",
 		Long: `Show one entry of the operator log in full: the command as logged, how it ended and
 how long it took, what it left deployed, who ran it (git identity and host) and when,
-the reason, the session, the conflicts opsync resolved for it, and what it changed in
+the reason, the session, the conflicts opsync resolved for it, its signature (good,
+bad, unsigned or unknown key, with the signer), and what it changed in
 the env file, key by key: variables added (+), removed (-) and changed (~, old → new),
 with their values as git has them; a change of comments or layout only is said so.
 
@@ -148,6 +149,7 @@ func printShown(w io.Writer, p ui.Palette, s engine.ShownEntry) {
 	for _, t := range en.Extra {
 		field("trailer", ui.Escape(t.Key+": "+t.Value))
 	}
+	field("signature", signatureDetail(p, le.Signature))
 	if len(le.Unreadable) > 0 {
 		field("unreadable", p.Note(strings.Join(le.Unreadable, ", ")))
 	}

@@ -491,12 +491,7 @@ func (d *doctor) checkHooksAndSigning(ctx context.Context, r *git.Repo) {
 		d.add(Check{Name: "signing", Repository: name, Status: OK, Detail: "log entries are not signed (commit.gpgsign is off)"})
 		return
 	}
-	if format == "" {
-		format = "openpgp"
-	}
-	d.add(Check{Name: "signing", Repository: name, Status: OK,
-		Detail: fmt.Sprintf("log entries are signed (commit.gpgsign, gpg.format %s): the key must sign without a prompt "+
-			"while abra runs, e.g. unlocked in gpg-agent or ssh-agent, or the entry cannot be committed", format)})
+	d.checkSigning(ctx, c, name, format)
 }
 
 // checkMergeDriver looks at the env merge driver recorded for hand-typed

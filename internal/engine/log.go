@@ -41,6 +41,9 @@ type LogEntry struct {
 	// fields are empty. A time that RFC 3339 cannot write (a year before 0
 	// or after 9999) is "time" too in the JSON, whose time is then "".
 	Unreadable []string
+	// Signature is git's verification of the commit's signature, when
+	// the log was read with LogQuery.Signatures; nil otherwise.
+	Signature *SignatureInfo
 
 	committed time.Time // the order git walks in, used to merge repositories
 	// text is what --grep searches: the subject and body, without the
@@ -81,6 +84,7 @@ type logEntryJSON struct {
 	Resolved        []string        `json:"resolved"`
 	Extra           []oplog.Trailer `json:"extra"`
 	Unreadable      []string        `json:"unreadable"`
+	Signature       *SignatureInfo  `json:"signature"`
 }
 
 // MarshalJSON writes the entry with the keys documented in docs/json.md.
@@ -93,7 +97,7 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 		Manual: le.Manual, Merge: le.Merge, Failed: le.Failed(), Repo: le.Repo,
 		Line: e.Line, Command: e.Command, App: e.App, Server: e.Server, Deployed: e.Deployed, Operator: e.Operator,
 		OpsyncVersion: e.Version, MovedTo: e.MovedTo, MovedFrom: e.MovedFrom, Session: e.Session,
-		SessionSummary: le.SessionSummary, Reason: e.Reason, Resolved: e.Resolved, Extra: e.Extra,
+		SessionSummary: le.SessionSummary, Reason: e.Reason, Resolved: e.Resolved, Extra: e.Extra, Signature: le.Signature,
 	}
 	if !le.Manual && !le.Merge {
 		exit := e.Exit
@@ -137,7 +141,8 @@ func (le LogEntry) MarshalJSON() ([]byte, error) {
 // entry turns a commit into a log entry.
 func (rp *Repository) entry(c git.Commit) LogEntry {
 	le := LogEntry{Commit: c.ID, Time: c.AuthorTime, Author: c.AuthorName, Email: c.AuthorEmail,
-		Merge: c.IsMerge(), Repo: rp.Path, Unreadable: c.Unreadable, committed: c.CommitTime}
+		Merge: c.IsMerge(), Repo: rp.Path, Unreadable: c.Unreadable, committed: c.CommitTime,
+		Signature: signatureInfo(c.Signature)}
 	e, ok := oplog.Parse(c.Message)
 	le.text = c.Message
 	if ok && !le.Merge {
@@ -178,6 +183,13 @@ type LogQuery struct {
 	// Patch reads what each entry changed (LogEntry.Changes), in the same
 	// one git process.
 	Patch bool
+	// Signatures has git verify each listed entry's signature
+	// (LogEntry.Signature): gpg or ssh-keygen runs once per signed commit
+	// git lists, so only a log that shows signatures asks for them.
+	Signatures bool
+	// Signed selects the entries whose signature is good (implies
+	// Signatures).
+	Signed bool
 
 	since, until time.Time // Since and Until as read by gitFilter; zero = unbounded
 	command      string    // Command resolved by gitFilter: "app deploy"
@@ -187,7 +199,7 @@ type LogQuery struct {
 // says (git's own filters then only pre-select).
 func (q *LogQuery) selective() bool {
 	return q.App != "" || q.Server != "" || q.Failed || q.Operator != "" ||
-		q.Command != "" || q.Grep != "" || q.Session != ""
+		q.Command != "" || q.Grep != "" || q.Session != "" || q.Signed
 }
 
 // ResolveCommand reads a command as --command takes it ("deploy", "d",
@@ -234,6 +246,9 @@ func (q *LogQuery) matches(le LogEntry) bool {
 	if q.Grep != "" && !strings.Contains(strings.ToLower(le.text), strings.ToLower(q.Grep)) {
 		return false
 	}
+	if q.Signed && (le.Signature == nil || le.Signature.Status != SignatureGood) {
+		return false
+	}
 	return true
 }
 
@@ -254,7 +269,7 @@ func asciiLine(s string) bool {
 // it can without handing it over: dates, author, and trailer lines by
 // pattern (checked again exactly after parsing).
 func (q *LogQuery) gitFilter(now time.Time) (git.LogFilter, error) {
-	f := git.LogFilter{Revs: "HEAD", Merges: q.Merges}
+	f := git.LogFilter{Revs: "HEAD", Merges: q.Merges, Signatures: q.Signatures || q.Signed}
 	for _, b := range []struct {
 		flag, value string
 		end         bool

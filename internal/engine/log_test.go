@@ -16,7 +16,7 @@ import (
 // documents them. Changing them breaks operators' scripts.
 var logKeys = []string{"commit", "time", "author", "email", "manual", "merge", "failed", "repo",
 	"line", "command", "app", "server", "deployed", "exit", "exit_unknown", "duration_seconds", "operator", "opsync_version",
-	"moved_to", "moved_from", "session", "session_summary", "reason", "resolved", "extra", "unreadable"}
+	"moved_to", "moved_from", "session", "session_summary", "reason", "resolved", "extra", "unreadable", "signature"}
 
 func keysInOrder(t *testing.T, b []byte) []string {
 	t.Helper()
@@ -67,7 +67,7 @@ func TestLogEntryJSONHasEveryKeyInAFixedOrder(t *testing.T) {
 		"line": "abra app secret insert wiki.example.org db_password v2 <redacted>", "command": "app secret insert",
 		"app": "wiki.example.org", "server": "s1", "deployed": "", "exit": 1.0, "exit_unknown": false, "duration_seconds": 1.5,
 		"operator": "Alice <alice@example.org> on laptop", "opsync_version": "v0.1.0", "moved_to": "", "moved_from": "",
-		"session": "", "session_summary": "", "reason": "", "resolved": []any{}, "extra": []any{}, "unreadable": []any{}}
+		"session": "", "session_summary": "", "reason": "", "resolved": []any{}, "extra": []any{}, "unreadable": []any{}, "signature": nil}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %v\nwant %v", got, want)
 	}

@@ -123,7 +123,7 @@ func (e *Engine) Show(ctx context.Context, repos []*Repository, prefix string) (
 		return ShownEntry{}, refuse(ExitUsage, "%s names entries in %s and %s: give more digits", prefix, found[0].Name(), found[1].Name())
 	}
 	rp, id := found[0], ids[0]
-	c, err := rp.r.c.ReadCommit(ctx, id)
+	c, err := rp.r.c.ReadCommitSigned(ctx, id)
 	if err != nil {
 		return ShownEntry{}, refuse(ExitSyncFailed, "cannot read %s in %s: %v", id, rp.Name(), err)
 	}

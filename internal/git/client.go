@@ -156,6 +156,9 @@ type cmd struct {
 	// stdout, when set, receives git's stdout as it comes (for streaming
 	// large output); run then returns "".
 	stdout io.Writer
+	// untimed: only the caller's context bounds the process, not the
+	// client's Timeout (a log verifying signatures, see startLog).
+	untimed bool
 }
 
 // run runs git with args in the client's directory and returns its stdout.
@@ -172,7 +175,12 @@ func (c *Client) runCmd(ctx context.Context, gc cmd) (string, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	var cancel context.CancelFunc
+	if gc.untimed {
+		ctx, cancel = context.WithCancel(ctx)
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
 	defer cancel()
 
 	path := c.Path

@@ -22,6 +22,9 @@ type Commit struct {
 	Message     string // the raw message (%B)
 	// Patch is git's patch of the commit, when read with StartLogPatch.
 	Patch string
+	// Signature is git's verification of the commit's signature, when
+	// read with LogFilter.Signatures (signature.go).
+	Signature Signature
 	// Unreadable names what git could not give or opsync could not read
 	// of this commit, with the field left empty (zero): UnreadableAuthor,
 	// UnreadableTime, UnreadableZone, UnreadableText. A commit is never
@@ -87,6 +90,9 @@ type LogFilter struct {
 	Author string
 	// MaxCount lists at most that many commits; 0 = all.
 	MaxCount int
+	// Signatures has git verify each listed commit's signature
+	// (Commit.Signature): a gpg or ssh-keygen run per signed commit.
+	Signatures bool
 }
 
 // Args are the filter's arguments of git log.
@@ -138,21 +144,26 @@ type LogReader struct {
 	closed  bool     // Close was called: output is no longer wanted
 	patch   bool     // each record is followed by its patch (StartLogPatch)
 	held    *Commit  // patch mode: the last commit, until its patch has ended
+	signed  bool     // records carry the signature fields (signedLogFormat)
 }
 
 // StartLog starts `git log` (LogArgs) of the commits f selects. Read the
 // commits with Next; always Close the reader.
 func (c *Client) StartLog(ctx context.Context, f LogFilter) *LogReader {
-	return c.startLog(ctx, false, append(LogArgs(), f.Args()...))
+	return c.startLog(ctx, false, f.Signatures, append(c.logArgs(ctx, f), f.Args()...))
 }
 
-func (c *Client) startLog(ctx context.Context, patch bool, args []string) *LogReader {
+func (c *Client) startLog(ctx context.Context, patch, signed bool, args []string) *LogReader {
 	ctx, cancel := context.WithCancel(ctx)
-	lr := &LogReader{cancel: cancel, done: make(chan struct{}), patch: patch}
+	lr := &LogReader{cancel: cancel, done: make(chan struct{}), patch: patch, signed: signed}
 	lr.cond = sync.NewCond(&lr.mu)
 	go func() {
 		defer close(lr.done)
-		_, err := c.runCmd(ctx, cmd{args: args, stdout: (*logWriter)(lr)})
+		// Verifying runs gpg or ssh-keygen for every signed commit: a long
+		// signed history takes longer than git_timeout allows git to wait
+		// for something, and is not git hanging. The caller's context
+		// (the operator's ^C, the pager quitting, Close) still stops it.
+		_, err := c.runCmd(ctx, cmd{args: args, stdout: (*logWriter)(lr), untimed: signed})
 		lr.mu.Lock()
 		if err == nil && lr.err == nil && lr.patch {
 			lr.endPatch()
@@ -258,8 +269,8 @@ func (lr *LogReader) field(f []byte) {
 		}
 	}
 	lr.fields = append(lr.fields, string(f))
-	if len(lr.fields) >= logFields && lr.fields[len(lr.fields)-1] == lr.fields[0] {
-		if c := parseCommit(lr.fields); lr.patch {
+	if len(lr.fields) >= lr.recordFields() && lr.fields[len(lr.fields)-1] == lr.fields[0] {
+		if c := lr.parse(lr.fields); lr.patch {
 			lr.held = &c // queued when its patch has ended
 		} else {
 			lr.queue = append(lr.queue, c)

@@ -21,8 +21,8 @@ var patchArgs = []string{"--patch", "--unified=1000000", "--no-ext-diff", "--no-
 // StartLogPatch is StartLog with each commit's patch in Commit.Patch (read
 // back with FilePatches), in the same one git process.
 func (c *Client) StartLogPatch(ctx context.Context, f LogFilter) *LogReader {
-	args := append(LogArgs(), patchArgs...)
-	return c.startLog(ctx, true, append(args, f.Args()...))
+	args := append(c.logArgs(ctx, f), patchArgs...)
+	return c.startLog(ctx, true, f.Signatures, append(args, f.Args()...))
 }
 
 // cutPatch takes the patch git wrote after the held commit's record off
