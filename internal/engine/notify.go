@@ -61,12 +61,19 @@ func (r *repo) notificationsFor(ctx context.Context, l Logged) []notification {
 	if !l.Pushed || l.Commit == "" || !hooksFor(r.settings.Notify, l.Entry.Command, l.Entry.App, l.Entry.Exit != 0) {
 		return nil
 	}
-	c, err := r.c.ReadCommit(ctx, l.Commit)
+	// Read back as `opsync log --json` reads it: the signature verified,
+	// the session's summary found.
+	c, err := r.c.ReadCommitSigned(ctx, l.Commit)
 	if err != nil {
 		r.e.warn("no notification for %s: cannot read the entry back: %v", shortID(l.Commit), err)
 		return nil
 	}
-	return notifications(r.settings.Notify, (&Repository{Path: r.r.WorkTree}).entry(c))
+	rp := &Repository{Path: r.r.WorkTree, Git: true, e: r.e, r: r}
+	le := rp.entry(c)
+	if le.Entry.Session != "" {
+		le.SessionSummary = r.e.SessionSummary(ctx, []*Repository{rp}, le.Entry.Session)
+	}
+	return notifications(r.settings.Notify, le)
 }
 
 // notifySynced runs the notify hooks for the entries `opsync sync` pushed
@@ -76,7 +83,7 @@ func (rp *Repository) notifySynced(ctx context.Context, pushed []LogEntry) {
 	var todo []notification
 	for _, le := range pushed {
 		if !le.Manual && !le.Merge {
-			todo = append(todo, notifications(rp.r.settings.Notify, le)...)
+			todo = append(todo, rp.r.notificationsFor(ctx, Logged{Entry: le.Entry, Commit: le.Commit, Pushed: true})...)
 		}
 	}
 	rp.e.runNotifications(ctx, todo)

@@ -42,7 +42,12 @@ func (c *Client) ResolveCommit(ctx context.Context, prefix string) (string, erro
 // ReadCommit reads one commit as LogReader reads them (id: a full id, as
 // ResolveCommit returns).
 func (c *Client) ReadCommit(ctx context.Context, id string) (Commit, error) {
-	lr := c.StartLog(ctx, LogFilter{Revs: id, Merges: true, MaxCount: 1})
+	return c.readCommit(ctx, LogFilter{Revs: id, Merges: true, MaxCount: 1})
+}
+
+func (c *Client) readCommit(ctx context.Context, f LogFilter) (Commit, error) {
+	id := f.Revs
+	lr := c.StartLog(ctx, f)
 	cm, ok := lr.Next()
 	err := lr.Close()
 	if err == nil && !ok {

@@ -96,13 +96,7 @@ func (lr *LogReader) parse(f []string) Commit {
 // ReadCommitSigned is ReadCommit with the commit's signature verified
 // (Commit.Signature).
 func (c *Client) ReadCommitSigned(ctx context.Context, id string) (Commit, error) {
-	lr := c.StartLog(ctx, LogFilter{Revs: id, Merges: true, MaxCount: 1, Signatures: true})
-	cm, ok := lr.Next()
-	err := lr.Close()
-	if err == nil && !ok {
-		err = fmt.Errorf("no commit %s", id)
-	}
-	return cm, err
+	return c.readCommit(ctx, LogFilter{Revs: id, Merges: true, MaxCount: 1, Signatures: true})
 }
 
 // AllowedSignersConfigured reports whether gpg.ssh.allowedSignersFile is
