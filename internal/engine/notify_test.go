@@ -274,8 +274,10 @@ func TestNoHookRunsForAnotherCommand(t *testing.T) {
 	if w := ne.warnings(); len(w) != 0 {
 		t.Errorf("a commit made by hand ran the hook: %q", w)
 	}
-	rp.notifySynced(context.Background(), []LogEntry{manual, pushedEntry(t)})
-	if w := ne.warnings(); len(w) != 1 {
-		t.Errorf("warnings %q, want one: the hook ran (and failed) for the entry opsync made", w)
+	// An entry opsync made is read back from git first (notificationsFor;
+	// the script notify-not-pushed runs that for opsync sync): here it
+	// is enough that the hook wants it.
+	if n := notifications(rp.r.settings.Notify, pushedEntry(t)); len(n) != 1 {
+		t.Errorf("%d notifications for the entry opsync made, want one", len(n))
 	}
 }
