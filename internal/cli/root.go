@@ -118,6 +118,7 @@ shim ("opsync shim install") and keep typing "abra app ...".`,
 	root.AddCommand(newRunCmd(e), newExplainCmd(e), newVersionCmd(e), newInitCmd(e), newShimCmd(e), newDoctorCmd(e),
 		newMergeDriverCmd(e), newLeaseCmd(e))
 	root.AddCommand(newStatusCmd(e), newSyncCmd(e), newLogCmd(e), newShowCmd(e), newCompletionCmd(e), newCommitCmd(e))
+	root.AddCommand(newAppsCmd(e))
 	root.CompletionOptions.DisableDefaultCmd = true // completioncmd.go documents its own
 	return root
 }
