@@ -337,7 +337,7 @@ func (rp *Repository) lastEntries(ctx context.Context, byKey map[string]*AppStat
 
 // blobFlags compares each env file as it is with the file at HEAD
 // (uncommitted) and at the app's last deploy entry (undeployed-change),
-// by blob id: the file's computed in Go (git.Repo.BlobID, of the bytes as
+// by blob id: the file's computed in Go (git.Repo.BlobHasher, of the bytes as
 // they are), the committed ones read in one git process.
 func (rp *Repository) blobFlags(ctx context.Context, byKey map[string]*AppState) error {
 	var files []git.RevPath
@@ -355,13 +355,14 @@ func (rp *Repository) blobFlags(ctx context.Context, byKey map[string]*AppState)
 	if err != nil {
 		return fmt.Errorf("cannot read the committed env files of %s: %v", rp.Name(), err)
 	}
+	blobID := rp.r.r.BlobHasher()
 	for i, a := range apps {
 		b, err := os.ReadFile(filepath.Join(rp.Path, filepath.FromSlash(a.EnvFile)))
 		if err != nil {
 			a.Error = fmt.Sprintf("cannot read %s: %v", a.EnvFile, err)
 			continue
 		}
-		now := rp.r.r.BlobID(b)
+		now := blobID(b)
 		if ids[2*i] != now {
 			addFlag(a, FlagUncommitted)
 		}
