@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"coopcloud.tech/opsync/internal/engine"
 	"coopcloud.tech/opsync/internal/git"
 	"coopcloud.tech/opsync/oplog"
 )
@@ -166,5 +167,23 @@ func BenchmarkApps20000(b *testing.B) {
 			b.ReportMetric(float64(tApps)/float64(tGit), "apps/git-log")
 			b.ReportMetric(float64(tApps.Milliseconds())/float64(b.N), "apps-ms/op")
 		})
+	}
+}
+
+// Every field of an app's line comes from the shared repository (file
+// names, author, command, version line) and reaches the terminal escaped:
+// no escape sequence, no tab that would move the columns.
+func TestAppLineEscapesTheRepositorysText(t *testing.T) {
+	le := &engine.LogEntry{Author: "Mallory\x1b]0;owned\x07", Time: time.Date(2026, 11, 25, 14, 2, 0, 0, time.UTC),
+		Entry: oplog.Entry{Command: "app deploy\tx", Exit: 1}}
+	line := appLine(engine.AppState{Server: "s1\x1b[2J", App: "evil\u202e.org", Version: "custom-html:1\n2", Last: le,
+		Flags: []string{engine.FlagFailed}})
+	for _, bad := range []string{"\x1b", "\x07", "\n", "\u202e", "\tx"} {
+		if strings.Contains(line, bad) {
+			t.Errorf("the line holds %q raw: %q", bad, line)
+		}
+	}
+	if f := strings.Split(line, "\t"); len(f) != 8 || f[6] != "exit 1" || f[7] != "failed" || f[1] != `evil\u202e.org` {
+		t.Errorf("fields %q", f)
 	}
 }

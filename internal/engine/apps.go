@@ -68,6 +68,7 @@ type AppState struct {
 	Error string
 
 	lastModify *LogEntry
+	content    []byte // the env file as read
 }
 
 // Flagged reports whether the app has a flag.
@@ -183,15 +184,22 @@ func (rp *Repository) envFiles(q AppsQuery) []*AppState {
 				continue
 			}
 			full := filepath.Join(s.Real, de.Name())
-			if fi, err := os.Stat(full); err != nil || !fi.Mode().IsRegular() {
-				continue // as abra: regular files, symlinks followed
+			if !de.Type().IsRegular() {
+				if fi, err := os.Stat(full); err != nil || !fi.Mode().IsRegular() {
+					continue // as abra: regular files, symlinks followed
+				}
 			}
 			rel, err := filepath.Rel(rp.Path, full)
 			if err != nil || strings.HasPrefix(rel, "..") {
 				continue
 			}
-			out = append(out, &AppState{Repo: rp.Path, Server: name, App: app, EnvFile: filepath.ToSlash(rel),
-				Version: deployedVersion(full)})
+			a := &AppState{Repo: rp.Path, Server: name, App: app, EnvFile: filepath.ToSlash(rel)}
+			// Read once: for the version line here, for its blob id later.
+			if a.content, err = os.ReadFile(full); err != nil {
+				a.Error = fmt.Sprintf("cannot read %s: %v", a.EnvFile, err)
+			}
+			a.Version = deployedVersionIn(a.content)
+			out = append(out, a)
 		}
 	}
 	return out
@@ -218,6 +226,7 @@ func (rp *Repository) apps(ctx context.Context, q AppsQuery) []AppState {
 		if a.App != "" {
 			a.Flags = appFlags(a)
 		}
+		a.content = nil
 		out = append(out, *a)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -337,36 +346,41 @@ func (rp *Repository) lastEntries(ctx context.Context, byKey map[string]*AppStat
 
 // blobFlags compares each env file as it is with the file at HEAD
 // (uncommitted) and at the app's last deploy entry (undeployed-change),
-// by blob id: the file's computed in Go (git.Repo.BlobHasher, of the bytes as
-// they are), the committed ones read in one git process.
+// by blob id: the file's computed in Go (git.Repo.BlobHasher, of the bytes
+// as they are), HEAD's read with one `git ls-tree` (cheaper than a lookup
+// per file), the deploy entries' with one `git cat-file --batch-check`.
 func (rp *Repository) blobFlags(ctx context.Context, byKey map[string]*AppState) error {
+	head := map[string]string{}
+	if id, _ := rp.r.r.HeadCommit(); id != "" {
+		var err error
+		if head, err = rp.r.c.HeadBlobs(ctx); err != nil {
+			return fmt.Errorf("cannot read the committed env files of %s: %v", rp.Name(), err)
+		}
+	}
 	var files []git.RevPath
 	var apps []*AppState
-	head, _ := rp.r.r.HeadCommit()
+	var now []string
+	blobID := rp.r.r.BlobHasher()
 	for _, a := range byKey {
-		deployed := ""
-		if a.LastDeploy != nil && DeploysApp(a.LastDeploy.Entry.Command) {
-			deployed = a.LastDeploy.Commit
+		if a.Error != "" {
+			continue // the file could not be read
 		}
-		files = append(files, git.RevPath{Rev: head, Path: a.EnvFile}, git.RevPath{Rev: deployed, Path: a.EnvFile})
-		apps = append(apps, a)
+		id := blobID(a.content)
+		if head[a.EnvFile] != id {
+			addFlag(a, FlagUncommitted)
+		}
+		if a.LastDeploy != nil && DeploysApp(a.LastDeploy.Entry.Command) {
+			files = append(files, git.RevPath{Rev: a.LastDeploy.Commit, Path: a.EnvFile})
+			apps = append(apps, a)
+			now = append(now, id)
+		}
 	}
 	ids, err := rp.r.c.BlobsAt(ctx, files)
 	if err != nil {
 		return fmt.Errorf("cannot read the committed env files of %s: %v", rp.Name(), err)
 	}
-	blobID := rp.r.r.BlobHasher()
 	for i, a := range apps {
-		b, err := os.ReadFile(filepath.Join(rp.Path, filepath.FromSlash(a.EnvFile)))
-		if err != nil {
-			a.Error = fmt.Sprintf("cannot read %s: %v", a.EnvFile, err)
-			continue
-		}
-		now := blobID(b)
-		if ids[2*i] != now {
-			addFlag(a, FlagUncommitted)
-		}
-		if files[2*i+1].Rev != "" && ids[2*i+1] != now {
+		if ids[i] != now[i] {
 			addFlag(a, FlagUndeployedChange)
 		}
 	}

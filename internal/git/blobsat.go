@@ -61,3 +61,25 @@ func isHex(s string) bool {
 	}
 	return true
 }
+
+// HeadBlobs returns the blob id of every file in HEAD's tree, by path
+// (relative to the top, with slashes), in one `git ls-tree` process: the
+// committed version of many files for the cost of reading HEAD's trees
+// once. Symlinks and submodules are left out. No commit yet: empty.
+func (c *Client) HeadBlobs(ctx context.Context) (map[string]string, error) {
+	out, err := c.run(ctx, "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--")
+	if err != nil {
+		return nil, err
+	}
+	blobs := map[string]string{}
+	for _, rec := range strings.Split(out, "\x00") {
+		// "<mode> SP <type> SP <id> TAB <path>"
+		meta, path, ok := strings.Cut(rec, "\t")
+		f := strings.Fields(meta)
+		if !ok || len(f) != 3 || f[1] != "blob" || f[0] == "120000" {
+			continue
+		}
+		blobs[path] = f[2]
+	}
+	return blobs, nil
+}

@@ -2,6 +2,7 @@ package git_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,5 +41,28 @@ func TestBlobsAtIsRevParse(t *testing.T) {
 	r := findRepo(t, dir)
 	if got := r.BlobHasher()([]byte("TYPE=a:2\n")); got != ids[1] || got != r.BlobID([]byte("TYPE=a:2\n")) {
 		t.Errorf("BlobHasher gives %s, git %s", got, ids[1])
+	}
+}
+
+// HeadBlobs is `git rev-parse HEAD:PATH` for every file of HEAD.
+func TestHeadBlobsIsRevParse(t *testing.T) {
+	dir := newRepo(t, map[string]string{"s1/foo.env": "TYPE=a:1\n", "s 2/bar\tbaz.env": "Y=2\n", "README": "x\n"})
+	commitFile(t, dir, "s1/foo.env", "TYPE=a:2\n", "upgrade")
+	blobs, err := client(dir).HeadBlobs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blobs) != 3 {
+		t.Errorf("%d files, want 3: %v", len(blobs), blobs)
+	}
+	for path, id := range blobs {
+		if want := strings.TrimSpace(run(t, dir, "rev-parse", "--verify", "HEAD:"+path)); id != want {
+			t.Errorf("%q = %s, git says %s", path, id, want)
+		}
+	}
+	empty := filepath.Join(tempDir(t), "empty")
+	run(t, "", "init", "-q", empty)
+	if _, err := client(empty).HeadBlobs(context.Background()); err == nil {
+		t.Errorf("no error for a repository without a commit")
 	}
 }
