@@ -39,7 +39,8 @@ command, with what result), and flags for what needs an operator:
 
 It reads the files and the local log only: no network, no abra. Run "opsync sync"
 first to see what teammates pushed since your last pull. --server and --app take
-exact names; --attention lists only the apps with a flag. --json prints an array,
+exact names; --attention lists only the apps with a flag (or that could not be
+read). --json prints an array,
 an object per app (keys in docs/json.md). The exit status is 0, also when a
 repository's log cannot be read: its apps are listed with the error (on stderr,
 and in "error" with --json), without flags.`,
@@ -60,7 +61,7 @@ and in "error" with --json), without flags.`,
 	f := cmd.Flags()
 	f.StringVar(&o.q.Server, "server", "", "only the apps of this server (the server directory's exact name)")
 	f.StringVar(&o.q.App, "app", "", "only this app (the env file's exact name without .env)")
-	f.BoolVar(&o.q.Attention, "attention", false, "only the apps with a flag")
+	f.BoolVar(&o.q.Attention, "attention", false, "only the apps with a flag (or that could not be read)")
 	f.BoolVar(&o.json, "json", false, "print a JSON array, an object per app")
 	cmd.RegisterFlagCompletionFunc("app", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return completeNames(e, true), cobra.ShellCompDirectiveNoFileComp

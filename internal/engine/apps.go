@@ -43,7 +43,7 @@ const (
 // exact names (the server directory's, the env file's without .env).
 type AppsQuery struct {
 	Server, App string
-	Attention   bool // only apps with a flag
+	Attention   bool // only apps with a flag, or that could not be read
 }
 
 // AppState is one app as `opsync apps` reports it: what its env file says
@@ -71,8 +71,9 @@ type AppState struct {
 	content    []byte // the env file as read
 }
 
-// Flagged reports whether the app has a flag.
-func (a AppState) Flagged() bool { return len(a.Flags) > 0 }
+// NeedsAttention reports whether the app has a flag, or could not be read
+// (then whether it has one cannot be told).
+func (a AppState) NeedsAttention() bool { return len(a.Flags) > 0 || a.Error != "" }
 
 // appStateJSON is AppState's JSON: every key always present, in a fixed
 // order (docs/json.md, "opsync apps --json").
@@ -151,7 +152,7 @@ func (e *Engine) Apps(ctx context.Context, repos []*Repository, q AppsQuery) []A
 	if q.Attention {
 		kept := out[:0]
 		for _, a := range out {
-			if a.Flagged() {
+			if a.NeedsAttention() {
 				kept = append(kept, a)
 			}
 		}
