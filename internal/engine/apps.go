@@ -137,8 +137,8 @@ func appKey(server, app string) string {
 // directories that q selects, sorted by repository, server and app. It
 // reads files and the local log only: no network, no abra, no lock. Per
 // repository it runs one `git log` (newest first, stopped once every
-// app's last entries are found), one `git cat-file --batch-check` for the
-// committed blobs, a `git log` of what is not on the remote-tracking
+// app's last entries are found), one `git ls-tree` and one `git cat-file
+// --batch-check` for the committed blobs, a `git log` of what is not on the remote-tracking
 // branch, and a `git for-each-ref` for the copied leases. A repository
 // whose log cannot be read gives its apps with Error set.
 func (e *Engine) Apps(ctx context.Context, repos []*Repository, q AppsQuery) []AppState {
