@@ -208,3 +208,25 @@ func TestAppsMatchesEntriesInAnyCaseAndFilters(t *testing.T) {
 		t.Errorf("--app foo is not foo.example.org: %v", got)
 	}
 }
+
+// After `app move`, the app's env file is in the new server directory; its
+// move entry (Opsync-Moved-To) is its last entry there.
+func TestAppsMovedAppKeepsItsMoveEntry(t *testing.T) {
+	w := newAppsWorld(t)
+	w.logEntry("foo.example.org", "app deploy", 0, fooV2)
+	w.git(w.dir(), "mv", "s1/foo.example.org.env", "s2/foo.example.org.env")
+	msg := oplog.Format(oplog.Entry{Line: "abra app move foo.example.org s2", Command: "app move", App: "foo.example.org",
+		Server: "s1", MovedTo: "s2", Exit: 0, Operator: "x", Version: "test"})
+	w.git(w.dir(), "commit", "-q", "-m", msg)
+	w.git(w.dir(), "push", "-q")
+	e := w.engine()
+	rs, err := e.Repos()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range e.Apps(context.Background(), rs, engine.AppsQuery{App: "foo.example.org"}) {
+		if a.Server != "s2" || a.Last == nil || a.Last.Entry.Command != "app move" || len(a.Flags) != 0 {
+			t.Errorf("%s on %s: last %+v, flags %q", a.App, a.Server, a.Last, a.Flags)
+		}
+	}
+}
