@@ -7,7 +7,7 @@
 #   bench/run.sh --quick    a few runs of each, to check the script works
 #   bench/run.sh --out FILE   write the report to FILE
 #   bench/run.sh --only modify,ssh   only those rows (names: floor, startup, cooldown,
-#                           pull, modify, lease, notify, scale, status, log, concurrency, ssh)
+#                           pull, modify, lease, notify, scale, status, log, apps, concurrency, ssh)
 #   KEEP=1 bench/run.sh     keep the work directory
 #
 # Needs go, git, hyperfine (Debian: apt install hyperfine) and, for the ssh
@@ -373,6 +373,21 @@ row_log() {
   row -name "\`opsync log --json\` of 20,000 entries vs \`git log\` of the same (all fields opsync reads)" -target 1.5 -git "$git_a" -git-baseline "$git_b" $files
 }
 
+row_apps() {
+  if ! opsync apps --help >/dev/null 2>&1; then
+    skip "\`opsync apps --json\` at 2,000 apps/20,000 entries vs \`git log\` of the same" "command not available (opsync apps)"
+    return
+  fi
+  scale_fixtures
+  log "opsync apps --json vs git log, 2,000 apps / 20,000 entries"
+  local git_a git_b
+  git_a=$(ABRA_DIR="$work/scale-large" count_git opsync apps --json)
+  git_b=$(count_git git -C "$work/scale-large/servers" log -z "--format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%B" main)
+  files=$(measure apps --output=pipe -- "env ABRA_DIR=$work/scale-large opsync apps --json" \
+    "env git -C $work/scale-large/servers log -z --format=%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cI%x1f%B main")
+  row -name "\`opsync apps --json\` at 2,000 apps/20,000 entries vs \`git log\` of the same (all fields opsync reads)" -target 1.5 -git "$git_a" -git-baseline "$git_b" $files
+}
+
 row_concurrency() {
   log "concurrency: $conc_clones clones × $conc_each modifying commands, in parallel vs serially"
   "$bt" fixture -apps "$conc_clones" -servers 1 -entries 0 "$work/conc.git"
@@ -460,7 +475,7 @@ row_ssh() {
 
 # --- run ------------------------------------------------------------------
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
-for r in floor startup cooldown pull modify lease notify scale status log concurrency ssh; do
+for r in floor startup cooldown pull modify lease notify scale status log apps concurrency ssh; do
   if wants "$r"; then
     # A row that fails is reported as such; the others still run.
     ( "row_$r" ) || skip "$r" "FAILED (see the messages above)"

@@ -166,7 +166,7 @@ func showsLog(cmd string) bool {
 			}
 			// explain redacts like the log; doctor, lease ls and the
 			// shell completion print what they read from the repository.
-			return slices.Contains([]string{"log", "show", "status", "sync", "explain", "doctor", "lease", "completion", "__complete", "__completeNoDesc"}, w[i+1])
+			return slices.Contains([]string{"log", "show", "apps", "status", "sync", "explain", "doctor", "lease", "completion", "__complete", "__completeNoDesc"}, w[i+1])
 		}
 	}
 	return false

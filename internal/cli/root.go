@@ -119,6 +119,7 @@ shim ("opsync shim install") and keep typing "abra app ...".`,
 		newMergeDriverCmd(e), newLeaseCmd(e))
 	root.AddCommand(newStatusCmd(e), newSyncCmd(e), newLogCmd(e), newShowCmd(e), newCompletionCmd(e), newCommitCmd(e))
 	root.AddCommand(newSessionCmd(e))
+	root.AddCommand(newAppsCmd(e))
 	root.CompletionOptions.DisableDefaultCmd = true // completioncmd.go documents its own
 	return root
 }

@@ -37,11 +37,16 @@ const versionPickaxe = "^(TYPE|RECIPE)="
 // readVersions returns the version variables of an env file ("" values
 // for a missing file).
 func readVersions(path string) map[string]string {
-	out := map[string]string{}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return out
+		return map[string]string{}
 	}
+	return versionsIn(b)
+}
+
+// versionsIn returns the version variables of an env file's content.
+func versionsIn(b []byte) map[string]string {
+	out := map[string]string{}
 	vals := envmerge.Values(b)
 	for _, k := range versionKeys {
 		if v, ok := vals[k]; ok {
@@ -55,8 +60,12 @@ func readVersions(path string) map[string]string {
 // "<recipe>:<version>" as abra wrote it (RECIPE= first, as abra reads it,
 // then TYPE=), or "" when the file holds no version (a recipe name alone,
 // or no file).
-func deployedVersion(path string) string {
-	vals := readVersions(path)
+func deployedVersion(path string) string { return versionOf(readVersions(path)) }
+
+// deployedVersionIn is deployedVersion of an env file's content.
+func deployedVersionIn(b []byte) string { return versionOf(versionsIn(b)) }
+
+func versionOf(vals map[string]string) string {
 	for _, k := range []string{"RECIPE", "TYPE"} {
 		if v, ok := vals[k]; ok {
 			if recipe, version, found := strings.Cut(v, ":"); found && recipe != "" && version != "" {

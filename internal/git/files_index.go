@@ -140,9 +140,18 @@ func varint(b []byte) (val uint64, n int) {
 // (SHA-1, or SHA-256 in a repository of that object format), computed
 // without starting git. It is of the bytes as they are: git hash-object
 // would first apply the repository's clean filters and line-ending rules.
-func (r *Repo) BlobID(content []byte) string {
+func (r *Repo) BlobID(content []byte) string { return blobID(r.hashSize(), content) }
+
+// BlobHasher is BlobID with the repository's object format read once, for
+// hashing many files (BlobID reads HEAD for each).
+func (r *Repo) BlobHasher() func(content []byte) string {
+	size := r.hashSize()
+	return func(content []byte) string { return blobID(size, content) }
+}
+
+func blobID(hashSize int, content []byte) string {
 	header := fmt.Sprintf("blob %d\x00", len(content))
-	if r.hashSize() == 32 {
+	if hashSize == 32 {
 		h := sha256.New()
 		h.Write([]byte(header))
 		h.Write(content)
