@@ -421,7 +421,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 		// Someone pushed first: merge their entries and try again, after a
 		// random pause that grows with each try, so that operators who
 		// keep pushing at the same moment stop meeting.
-		pause := retryPauseFor(attempt)
+		pause := retryPauseFor(attempt, time.Since(start), r.settings.PushRetryFor)
 		if attempt >= minRetries && time.Now().Add(pause).After(deadline) {
 			return fmt.Errorf("the push lost the race %d times in %s: each time someone else had pushed to %s first "+
 				"(operator_sync: push_retry_for is %s). Many operators are pushing at once; `opsync sync` tries again:\n%w",
@@ -430,12 +430,10 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 		if err := sleepCtx(ctx, pause); err != nil {
 			return err
 		}
-		// Merge what arrived, then fetch again until a fetch brings
-		// nothing (quietChecks at most): the merge takes a while, and a
-		// push made on a fetch that is a moment old loses less often
-		// than one made on the fetch before the merge. It also keeps
-		// an operator who has lost from being beaten, round after round,
-		// by teammates whose next command pushes at once.
+		// Merge what arrived, then fetch again, merging what came
+		// (quietChecks times at most, until a fetch brings nothing): the
+		// merge takes a while, and a push made on a fetch a moment old
+		// loses less often than one made on the fetch before the merge.
 		for check := 0; ; check++ {
 			res, perr := r.pullWith(ctx, firstResolving(resolve, r.entryVersionResolver(nil)))
 			if perr != nil {
@@ -455,14 +453,18 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 // Pauses before retrying a lost push: the first up to retryPause, each
 // further one up to twice the one before, until maxRetryPause; each is
 // drawn at random from the upper half of its range. The jitter keeps
-// operators who lost to each other from meeting again. The growth stops
-// low on purpose: the crowd is a fixed set of operators, each with one
-// entry to push, and a pause only takes its owner out of the race. With
-// pauses that grew to seconds, an operator who had lost a few times
-// tried again only every few seconds while whoever had just won pushed
-// its next entry at once (the capture effect of Ethernet's back-off), and
-// under eight clones pushing at once some lost for the whole of
-// push_retry_for.
+// operators who lost to each other from meeting again, and the growth
+// thins a crowd out: every try that loses cost a fetch, a merge and a
+// push for nothing, on the remote and on machines that may be busy with
+// others' work too (eight clones on one machine pushing at once took
+// three times as long with pauses that stopped at 0.4 s).
+//
+// Growth alone is unfair, though: whoever has just won pushes its next
+// entry at once, while those who lost a few times wait seconds between
+// tries (the capture effect of Ethernet's back-off), and under eight
+// clones pushing at once one operator lost for the whole of
+// push_retry_for. So once an operator has waited half of push_retry_for,
+// the pauses are short again: the ones close to giving up go first.
 //
 // Whatever push_retry_for says, a push is tried again minRetries times: on
 // a slow machine or remote one round (pull, push) can take longer than
@@ -471,14 +473,19 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 // After a retry's merge, the remote is fetched again up to quietChecks
 // times, merging each time something arrived, before the push.
 const (
-	quietChecks   = 3
+	quietChecks   = 1
 	minRetries    = 3
 	retryPause    = 100 * time.Millisecond
-	maxRetryPause = 400 * time.Millisecond
+	maxRetryPause = 3200 * time.Millisecond
 )
 
-func retryPauseFor(attempt int) time.Duration {
+// retryPauseFor is the pause before try attempt+1, having waited waited
+// of the bound.
+func retryPauseFor(attempt int, waited, bound time.Duration) time.Duration {
 	d := min(retryPause<<min(attempt, 6), maxRetryPause)
+	if waited >= bound/2 {
+		d = retryPause
+	}
 	return d/2 + rand.N(d/2+1)
 }
 
