@@ -106,8 +106,9 @@ type loadRun struct {
 	stderr   []string // opsync's lines, every process
 	stdout   []string
 	secrets  []string
-	lockWait int // commands that waited for opsync's lock
-	settled  int // commands whose pull settled version lines (Opsync-Resolved)
+	lockWait int           // commands that waited for opsync's lock
+	settled  int           // commands whose pull settled version lines (Opsync-Resolved)
+	longest  time.Duration // the longest abra command, opsync's waits included
 }
 
 func runLoad(t *testing.T, c loadConfig, secrets *secretTally) (string, time.Duration) {
@@ -205,8 +206,9 @@ func runLoad(t *testing.T, c loadConfig, secrets *secretTally) (string, time.Dur
 	if c.serial {
 		remote += ", one after another"
 	}
-	return fmt.Sprintf("| %s | %d | %d | %d / %d | %s | %s; %s; %s | %s |",
+	return fmt.Sprintf("| %s | %d | %d | %d / %d | %s | %s; the longest command took %s; %s; %s | %s |",
 		remote, c.n, c.m, landed, len(expected), took.Round(100*time.Millisecond), strings.Join(exits, ", "),
+		r.longest.Round(100*time.Millisecond),
 		plural(r.lockWait, "command waited for the clone's lock", "commands waited for the clone's lock"),
 		plural(r.settled, "pull settled version lines", "pulls settled version lines"), version), took
 }
@@ -406,7 +408,9 @@ func (r *loadRun) run(i int, program string, args ...string) int {
 	cmd.Dir = r.dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	began := time.Now()
 	err := cmd.Run()
+	took := time.Since(began)
 	code := 0
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)
@@ -421,6 +425,7 @@ func (r *loadRun) run(i int, program string, args ...string) int {
 	defer r.mu.Unlock()
 	if program == "abra" {
 		r.exits[code]++
+		r.longest = max(r.longest, took)
 	}
 	r.stderr = append(r.stderr, lines...)
 	r.stdout = append(r.stdout, stdout.String())

@@ -39,7 +39,7 @@ const (
 	// DefaultPushRetries leaves the retries of a rejected push bounded
 	// by PushRetryFor alone; push_retries, when set, caps them too.
 	DefaultPushRetries  = -1
-	DefaultPushRetryFor = 60 * time.Second
+	DefaultPushRetryFor = 120 * time.Second
 	DefaultLeaseTTL     = 30 * time.Minute
 )
 

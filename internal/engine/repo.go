@@ -430,10 +430,11 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 		if err := sleepCtx(ctx, pause); err != nil {
 			return err
 		}
-		// Merge what arrived, then fetch again, merging what came
-		// (quietChecks times at most, until a fetch brings nothing): the
-		// merge takes a while, and a push made on a fetch a moment old
-		// loses less often than one made on the fetch before the merge.
+		// Merge what arrived. Once half of push_retry_for is spent, fetch
+		// again, merging what came (quietChecks times at most, until a
+		// fetch brings nothing): the merge takes a while, and a push made
+		// on a fetch a moment old loses less often than one made on the
+		// fetch before the merge.
 		for check := 0; ; check++ {
 			res, perr := r.pullWith(ctx, firstResolving(resolve, r.entryVersionResolver(nil)))
 			if perr != nil {
@@ -443,7 +444,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 				}
 				return err
 			}
-			if !res.changed || check >= quietChecks {
+			if !res.changed || check >= quietChecks || time.Since(start) < r.settings.PushRetryFor/2 {
 				break
 			}
 		}
@@ -470,10 +471,14 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 // a slow machine or remote one round (pull, push) can take longer than
 // the whole bound.
 //
-// After a retry's merge, the remote is fetched again up to quietChecks
-// times, merging each time something arrived, before the push.
+// For the same reason, once half of push_retry_for is spent, a retry's
+// merge is followed by fetches (quietChecks at most, merging each time
+// something arrived) until one brings nothing, so that the push goes out
+// on the newest state of the remote. Done on every retry, those fetches
+// and merges cost more than they win (1.6 times the CPU under eight
+// clones); done by the few who are close to giving up, they let them in.
 const (
-	quietChecks   = 1
+	quietChecks   = 3
 	minRetries    = 3
 	retryPause    = 100 * time.Millisecond
 	maxRetryPause = 3200 * time.Millisecond
