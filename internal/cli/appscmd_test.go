@@ -25,20 +25,7 @@ import (
 // searched for through the whole history). It returns the abra directory.
 func makeAppsFixture(tb testing.TB, apps, entries, never int) string {
 	tb.Helper()
-	abraDir := tb.TempDir()
-	repo := filepath.Join(abraDir, "servers")
-	run := func(stdin io.Reader, args ...string) {
-		cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
-		cmd.Stdin = stdin
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+abraDir)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	run(nil, "init", "-q", "-b", "main")
+	abraDir, run := newFixtureRepo(tb)
 	server := func(i int) string { return fmt.Sprintf("server%02d.example.org", i%20+1) }
 	app := func(i int) string { return fmt.Sprintf("app%04d.example.org", i+1) }
 	path := func(i int) string { return server(i) + "/" + app(i) + ".env" }

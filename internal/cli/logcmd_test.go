@@ -35,15 +35,18 @@ func fixtureCommit(i int) (op int, app, server string, manual, failed bool) {
 	return op, app, server, i%100 == 0, i%29 == 0
 }
 
-// makeLogFixture builds, with one `git fast-import` process, an abra
-// directory whose servers/ repository holds n commits of realistic operator
-// log entries, one minute apart, and an abra.yml with sync: true. It
-// returns the abra directory.
-func makeLogFixture(tb testing.TB, n int) string {
+// newFixtureRepo makes an abra directory with an empty servers/
+// repository on branch main, and returns it with a function that runs git
+// there (stdin, when not nil, fed to it) and fails the test if git fails.
+func newFixtureRepo(tb testing.TB) (abraDir string, git func(stdin io.Reader, args ...string)) {
 	tb.Helper()
-	abraDir := tb.TempDir()
+	abraDir = tb.TempDir()
 	repo := filepath.Join(abraDir, "servers")
-	git := func(stdin io.Reader, args ...string) {
+	if err := os.MkdirAll(repo, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	git = func(stdin io.Reader, args ...string) {
+		tb.Helper()
 		cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
 		cmd.Stdin = stdin
 		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+abraDir)
@@ -51,10 +54,17 @@ func makeLogFixture(tb testing.TB, n int) string {
 			tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		tb.Fatal(err)
-	}
 	git(nil, "init", "-q", "-b", "main")
+	return abraDir, git
+}
+
+// makeLogFixture builds, with one `git fast-import` process, an abra
+// directory whose servers/ repository holds n commits of realistic operator
+// log entries, one minute apart, and an abra.yml with sync: true. It
+// returns the abra directory.
+func makeLogFixture(tb testing.TB, n int) string {
+	tb.Helper()
+	abraDir, git := newFixtureRepo(tb)
 
 	pr, pw := io.Pipe()
 	go func() {
@@ -92,7 +102,7 @@ func makeLogFixture(tb testing.TB, n int) string {
 	}()
 	git(pr, "fast-import", "--quiet", "--done")
 	for _, s := range fixtureServers {
-		if err := os.MkdirAll(filepath.Join(repo, s), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(abraDir, "servers", s), 0o755); err != nil {
 			tb.Fatal(err)
 		}
 	}

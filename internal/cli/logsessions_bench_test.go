@@ -21,20 +21,7 @@ import (
 // n/10 summaries.
 func makeSessionLogFixture(tb testing.TB, n int) string {
 	tb.Helper()
-	abraDir := tb.TempDir()
-	repo := filepath.Join(abraDir, "servers")
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	run := func(stdin io.Reader, args ...string) {
-		cmd := exec.Command("git", append([]string{"-C", repo}, args...)...)
-		cmd.Stdin = stdin
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+abraDir)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	run(nil, "init", "-q", "-b", "main")
+	abraDir, run := newFixtureRepo(tb)
 	pr, pw := io.Pipe()
 	go func() {
 		w := bufio.NewWriterSize(pw, 1<<20)

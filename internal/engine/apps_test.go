@@ -3,10 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -18,35 +15,8 @@ import (
 // TestAppsJSONDocumented holds docs/json.md to what `opsync apps --json`
 // prints: every key, in the order printed, and every flag.
 func TestAppsJSONDocumented(t *testing.T) {
-	b, err := json.Marshal(engine.AppState{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.Token() // {
-	var printed []string
-	for dec.More() {
-		k, _ := dec.Token()
-		printed = append(printed, k.(string))
-		var v json.RawMessage
-		dec.Decode(&v)
-	}
-	doc, err := os.ReadFile("../../docs/json.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, _ := strings.Cut(string(doc), "## opsync apps --json")
-	section, _, _ = strings.Cut(section, "\n## ")
-	var documented []string
-	key := regexp.MustCompile("`([a-z_]+)`")
-	for _, line := range strings.Split(section, "\n") {
-		if !strings.HasPrefix(line, "| `") {
-			continue
-		}
-		for _, m := range key.FindAllStringSubmatch(strings.Split(line, "|")[1], -1) {
-			documented = append(documented, m[1])
-		}
-	}
+	printed, b := printedKeys(t, engine.AppState{})
+	documented, section := documentedKeys(t, "## opsync apps --json")
 	if !slices.Equal(printed, documented) {
 		t.Errorf("opsync apps --json prints the keys\n  %q\ndocs/json.md lists\n  %q", printed, documented)
 	}

@@ -15,7 +15,18 @@ import (
 // TestLogJSONDocumented holds docs/json.md to what `opsync log --json`
 // prints: every key, in the order printed, and nothing else.
 func TestLogJSONDocumented(t *testing.T) {
-	b, err := json.Marshal(engine.LogEntry{})
+	printed, _ := printedKeys(t, engine.LogEntry{})
+	documented, _ := documentedKeys(t, "## opsync log --json")
+	if !slices.Equal(printed, documented) {
+		t.Errorf("opsync log --json prints the keys\n  %q\ndocs/json.md lists\n  %q", printed, documented)
+	}
+}
+
+// printedKeys are the keys of v's JSON object, in the order printed, and
+// the JSON itself.
+func printedKeys(t *testing.T, v any) ([]string, []byte) {
+	t.Helper()
+	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,11 +39,21 @@ func TestLogJSONDocumented(t *testing.T) {
 		var v json.RawMessage
 		dec.Decode(&v)
 	}
+	return printed, b
+}
+
+// documentedKeys are the keys docs/json.md's table under heading lists,
+// in order (the first column's `key`s), and the section's text.
+func documentedKeys(t *testing.T, heading string) ([]string, string) {
+	t.Helper()
 	doc, err := os.ReadFile("../../docs/json.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, _ := strings.Cut(string(doc), "## opsync log --json")
+	_, section, ok := strings.Cut(string(doc), heading)
+	if !ok {
+		t.Fatalf("docs/json.md has no %q", heading)
+	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	var documented []string
 	key := regexp.MustCompile("`([a-z_]+)`")
@@ -40,14 +61,11 @@ func TestLogJSONDocumented(t *testing.T) {
 		if !strings.HasPrefix(line, "| `") {
 			continue
 		}
-		first := strings.Split(line, "|")[1]
-		for _, m := range key.FindAllStringSubmatch(first, -1) {
+		for _, m := range key.FindAllStringSubmatch(strings.Split(line, "|")[1], -1) {
 			documented = append(documented, m[1])
 		}
 	}
-	if !slices.Equal(printed, documented) {
-		t.Errorf("opsync log --json prints the keys\n  %q\ndocs/json.md lists\n  %q", printed, documented)
-	}
+	return documented, section
 }
 
 // TestShowJSONDocumented holds docs/json.md to `opsync show --json`: the
