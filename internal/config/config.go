@@ -252,7 +252,7 @@ var settingKeys = map[string]string{
 	"git_timeout":            "time limit for each git process (default 60s)",
 	"lock_timeout":           "how long to wait for another opsync on the same repository (default 2m)",
 	"push_retries":           "at most this many retries of a rejected push (default: no count; push_retry_for bounds them)",
-	"push_retry_for":         "how long a push that keeps losing the race to someone else's is retried (default 60s)",
+	"push_retry_for":         "how long a push that keeps losing the race to someone else's is retried (default 2m)",
 	"read_pull_timeout":      "time limit for the pull before a read-only command, which goes on without it (default 10s)",
 	"log_unchanged_failures": "log a modifying command that failed and left its env file as it was (default true)",
 	"also_log":               "more abra commands to log like modifying ones, e.g. [app restart, app command]",
@@ -512,8 +512,8 @@ type durationRange struct {
 //     another opsync) needs at least a second; a day stands for "never".
 //   - cooldown and lease_wait 0..24h: 0 means "always pull" and "refuse at
 //     once"; more than a day is a mistake in the unit.
-//   - push_retry_for 0..24h: how long a push that keeps losing the race
-//     is retried; 0 leaves only the minimum of retries.
+//   - push_retry_for 1s..24h: how long a push that keeps losing the race
+//     is retried (every push is retried at least three times anyway).
 var durationRanges = map[string]durationRange{
 	"lease_ttl":   {3 * time.Second, 24 * time.Hour, "a lease renewed every third of it needs at least 3s; minutes are usual"},
 	"git_timeout": {time.Second, 24 * time.Hour, "a git process needs at least a second"},
@@ -522,8 +522,7 @@ var durationRanges = map[string]durationRange{
 	"lock_timeout":      {time.Second, 24 * time.Hour, "waiting for another opsync needs at least a second"},
 	"cooldown":          {0, 24 * time.Hour, "0 means always pull"},
 	"lease_wait":        {0, 24 * time.Hour, "0 means refuse at once"},
-	// push_retry_for 0..24h: 0 means the minimum of retries only.
-	"push_retry_for": {0, 24 * time.Hour, "0 means only the minimum of retries"},
+	"push_retry_for": {time.Second, 24 * time.Hour, "a round of pull and push needs at least a second"},
 }
 
 // showDuration prints d as a setting would be written (3s, 24h).
