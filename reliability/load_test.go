@@ -225,13 +225,16 @@ func goal(t *testing.T, format string, args ...any) {
 }
 
 // checkSharedVersion compares the version line of the shared app on the
-// remote with the one the last log entry that wrote it wrote (latest
-// committer time; at the same second the greater commit id, opsync's own
-// rule for settling a conflict between two entries).
+// remote with the one the last log entry that wrote it wrote: the one with
+// the latest committer time; at the same second, one that comes after the
+// others in the history (a fast-forward, as one after another), and among
+// entries neither of which follows the other, the greater commit id
+// (opsync's own rule for settling a conflict between two entries).
 func (r *loadRun) checkSharedVersion(path string) string {
 	t := r.t
 	out := r.git(r.remote, "log", "-E", "-G^(TYPE|RECIPE)=", "--no-merges", "--format=%H %ct %s", "main", "--", path)
-	var last, lastTime string
+	type writer struct{ id, time string }
+	var latest []writer // the entries of the latest second
 	writers := 0
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.SplitN(l, " ", 3)
@@ -239,8 +242,25 @@ func (r *loadRun) checkSharedVersion(path string) string {
 			continue // the seed
 		}
 		writers++
-		if last == "" || len(f[1]) > len(lastTime) || len(f[1]) == len(lastTime) && (f[1] > lastTime || f[1] == lastTime && f[0] > last) {
-			last, lastTime = f[0], f[1]
+		w := writer{f[0], f[1]}
+		switch {
+		case len(latest) == 0 || len(w.time) > len(latest[0].time) || len(w.time) == len(latest[0].time) && w.time > latest[0].time:
+			latest = []writer{w}
+		case w.time == latest[0].time:
+			latest = append(latest, w)
+		}
+	}
+	last := ""
+	for _, w := range latest {
+		followed := false
+		for _, o := range latest {
+			if o.id != w.id && r.isAncestor(w.id, o.id) {
+				followed = true
+				break
+			}
+		}
+		if !followed && w.id > last {
+			last = w.id
 		}
 	}
 	if last == "" {
@@ -527,6 +547,15 @@ func (r *loadRun) fsck(dir string) {
 }
 
 // git runs git for the harness itself (seeding, checking).
+// isAncestor reports whether commit a comes before commit b in the
+// remote's history.
+func (r *loadRun) isAncestor(a, b string) bool {
+	cmd := exec.Command("git", "merge-base", "--is-ancestor", a, b)
+	cmd.Dir = r.remote
+	cmd.Env = r.env
+	return cmd.Run() == nil
+}
+
 func (r *loadRun) git(dir string, args ...string) string {
 	r.t.Helper()
 	cmd := exec.Command("git", args...)

@@ -127,11 +127,23 @@ func (r *repo) target() string {
 
 // lock takes the repository's lock, saying so when it has to wait.
 func (r *repo) lock(ctx context.Context, line string) error {
+	return r.lockWaiting(ctx, line, r.settings.LockTimeout)
+}
+
+// lockAfterAbra takes the lock to log a command abra has run. Giving up
+// then leaves the command unlogged (76), so it waits longer than lock: for
+// lock_timeout and push_retry_for too, the time another opsync on the
+// repository may hold the lock while its push keeps losing the race.
+func (r *repo) lockAfterAbra(ctx context.Context, line string) error {
+	return r.lockWaiting(ctx, line, r.settings.LockTimeout+r.settings.PushRetryFor)
+}
+
+func (r *repo) lockWaiting(ctx context.Context, line string, timeout time.Duration) error {
 	if r.lk != nil {
 		return nil
 	}
 	me := lock.Holder{PID: os.Getpid(), Host: r.e.o.Host, Since: r.e.o.Now(), Command: line}
-	lk, err := lock.Acquire(ctx, r.r.OpsyncDir(), me, r.settings.LockTimeout, func(h lock.Holder) {
+	lk, err := lock.Acquire(ctx, r.r.OpsyncDir(), me, timeout, func(h lock.Holder) {
 		r.e.event(EventWaitingForLock, "waiting for another opsync using %s: %s", r.name(), h)
 	})
 	if err != nil {

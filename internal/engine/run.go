@@ -199,7 +199,7 @@ func (run *Run) After(ctx context.Context, abraExit int, took time.Duration) *Ou
 	}
 	repos := run.sortedRepos(run.targetsRepo)
 	for _, r := range repos {
-		if err := r.lock(ctx, run.Line); err != nil {
+		if err := r.lockAfterAbra(ctx, run.Line); err != nil {
 			run.e.sayError("the log entry for `%s` was not committed: %v", run.Line, err)
 			out.NotLogged = true
 			run.unlockAll(repos)
