@@ -39,7 +39,7 @@ const (
 	// DefaultPushRetries leaves the retries of a rejected push bounded
 	// by PushRetryFor alone; push_retries, when set, caps them too.
 	DefaultPushRetries  = -1
-	DefaultPushRetryFor = 120 * time.Second
+	DefaultPushRetryFor = 5 * time.Minute
 	DefaultLeaseTTL     = 30 * time.Minute
 )
 
@@ -252,7 +252,7 @@ var settingKeys = map[string]string{
 	"git_timeout":            "time limit for each git process (default 60s)",
 	"lock_timeout":           "how long to wait for another opsync on the same repository (default 2m)",
 	"push_retries":           "at most this many retries of a rejected push (default: no count; push_retry_for bounds them)",
-	"push_retry_for":         "how long a push that keeps losing the race to someone else's is retried (default 2m)",
+	"push_retry_for":         "how long a push that keeps losing the race to someone else's is retried (default 5m)",
 	"read_pull_timeout":      "time limit for the pull before a read-only command, which goes on without it (default 10s)",
 	"log_unchanged_failures": "log a modifying command that failed and left its env file as it was (default true)",
 	"also_log":               "more abra commands to log like modifying ones, e.g. [app restart, app command]",

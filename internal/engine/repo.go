@@ -419,6 +419,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 	r.shareSSH(ctx, remote)
 	start := time.Now()
 	deadline := start.Add(r.settings.PushRetryFor)
+	noted := false // the operator was told the push is still being retried
 	for attempt := 0; ; attempt++ {
 		err := r.c.Push(ctx, remote, ref)
 		var pe *git.PushError
@@ -438,6 +439,11 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 			return fmt.Errorf("the push lost the race %d times in %s: each time someone else had pushed to %s first "+
 				"(operator_sync: push_retry_for is %s). Many operators are pushing at once; `opsync sync` tries again:\n%w",
 				attempt+1, time.Since(start).Round(100*time.Millisecond), r.target(), r.settings.PushRetryFor, err)
+		}
+		if !noted && time.Since(start) >= retryNoteAfter {
+			noted = true
+			r.e.note("others keep pushing to %s first; opsync keeps trying, for up to %s (push_retry_for). "+
+				"Interrupting it leaves the entry committed here, for `opsync sync`", r.target(), r.settings.PushRetryFor)
 		}
 		if err := sleepCtx(ctx, pause); err != nil {
 			return err
@@ -489,11 +495,16 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 // on the newest state of the remote. Done on every retry, those fetches
 // and merges cost more than they win (1.6 times the CPU under eight
 // clones); done by the few who are close to giving up, they let them in.
+//
+// An operator whose push has been retried for retryNoteAfter is told so,
+// once: the command's own output is over, and the terminal would
+// otherwise say nothing while opsync waits.
 const (
-	quietChecks   = 3
-	minRetries    = 3
-	retryPause    = 100 * time.Millisecond
-	maxRetryPause = 3200 * time.Millisecond
+	retryNoteAfter = 10 * time.Second
+	quietChecks    = 3
+	minRetries     = 3
+	retryPause     = 100 * time.Millisecond
+	maxRetryPause  = 3200 * time.Millisecond
 )
 
 // retryPauseFor is the pause before try attempt+1, having waited waited
