@@ -522,7 +522,7 @@ var durationRanges = map[string]durationRange{
 	"lock_timeout":      {time.Second, 24 * time.Hour, "waiting for another opsync needs at least a second"},
 	"cooldown":          {0, 24 * time.Hour, "0 means always pull"},
 	"lease_wait":        {0, 24 * time.Hour, "0 means refuse at once"},
-	"push_retry_for": {time.Second, 24 * time.Hour, "a round of pull and push needs at least a second"},
+	"push_retry_for":    {time.Second, 24 * time.Hour, "a round of pull and push needs at least a second"},
 }
 
 // showDuration prints d as a setting would be written (3s, 24h).
