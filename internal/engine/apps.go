@@ -397,11 +397,7 @@ func (rp *Repository) unpushedFlags(ctx context.Context, byKey map[string]*AppSt
 	if err != nil || remote == "" {
 		return
 	}
-	tracking := "refs/remotes/" + remote + "/" + strings.TrimPrefix(ref, "refs/heads/")
-	revs := "HEAD"
-	if id, _ := rp.r.r.ResolveRef(tracking); id != "" {
-		revs = tracking + "..HEAD"
-	}
+	revs, _ := rp.r.unpushedRevs(remote, ref)
 	unpushed := map[string]bool{}
 	lr := rp.r.c.StartLog(ctx, git.LogFilter{Revs: revs})
 	for {

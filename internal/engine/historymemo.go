@@ -34,27 +34,10 @@ type writerLookup struct {
 
 // mergeBase is git merge-base of the commits a and b, remembered.
 func (r *repo) mergeBase(ctx context.Context, a, b string) (string, error) {
-	key := a + " " + b
-	r.memo.mu.Lock()
-	base, ok := r.memo.bases[key]
-	r.memo.mu.Unlock()
-	if ok {
-		return base, nil
-	}
-	out, err := r.c.MergeBase(ctx, a, b)
-	if err != nil {
-		return "", err
-	}
-	base = strings.TrimSpace(out)
-	if isCommitID(a) && isCommitID(b) {
-		r.memo.mu.Lock()
-		if r.memo.bases == nil {
-			r.memo.bases = map[string]string{}
-		}
-		r.memo.bases[key] = base
-		r.memo.mu.Unlock()
-	}
-	return base, nil
+	return remember(&r.memo.mu, &r.memo.bases, a+" "+b, git.IsObjectID(a) && git.IsObjectID(b), func() (string, error) {
+		out, err := r.c.MergeBase(ctx, a, b)
+		return strings.TrimSpace(out), err
+	})
 }
 
 // versionWriterIn finds, among the commits in base..side, the last one
@@ -62,25 +45,8 @@ func (r *repo) mergeBase(ctx context.Context, a, b string) (string, error) {
 // is not a log entry) and the version variables of its file. Two git
 // processes, or none when this process asked before.
 func (r *repo) versionWriterIn(ctx context.Context, base, side, path string) writerLookup {
-	key := base + ".." + side + "\x00" + path
-	cache := isCommitID(base) && isCommitID(side)
-	if cache {
-		r.memo.mu.Lock()
-		got, ok := r.memo.writers[key]
-		r.memo.mu.Unlock()
-		if ok {
-			return got
-		}
-	}
-	got := r.findVersionWriter(ctx, base, side, path)
-	if cache {
-		r.memo.mu.Lock()
-		if r.memo.writers == nil {
-			r.memo.writers = map[string]writerLookup{}
-		}
-		r.memo.writers[key] = got
-		r.memo.mu.Unlock()
-	}
+	got, _ := remember(&r.memo.mu, &r.memo.writers, base+".."+side+"\x00"+path, git.IsObjectID(base) && git.IsObjectID(side),
+		func() (writerLookup, error) { return r.findVersionWriter(ctx, base, side, path), nil })
 	return got
 }
 
@@ -114,26 +80,30 @@ func (r *repo) findVersionWriter(ctx context.Context, base, side, path string) w
 
 // blobAt is path's content in commit, remembered when commit is an id.
 func (r *repo) blobAt(ctx context.Context, commit, path string) (string, error) {
-	key := commit + ":" + path
-	r.memo.mu.Lock()
-	file, ok := r.memo.blobs[key]
-	r.memo.mu.Unlock()
-	if ok {
-		return file, nil
-	}
-	file, err := r.c.Blob(ctx, commit, path)
-	if err != nil || !isCommitID(commit) {
-		return file, err
-	}
-	r.memo.mu.Lock()
-	if r.memo.blobs == nil {
-		r.memo.blobs = map[string]string{}
-	}
-	r.memo.blobs[key] = file
-	r.memo.mu.Unlock()
-	return file, nil
+	return remember(&r.memo.mu, &r.memo.blobs, commit+":"+path, git.IsObjectID(commit), func() (string, error) {
+		return r.c.Blob(ctx, commit, path)
+	})
 }
 
-// isCommitID reports whether s is a full object id (sha1 or sha256), not
-// a name such as HEAD whose meaning changes.
-func isCommitID(s string) bool { return git.IsObjectID(s) }
+// remember returns what m holds for key, else what compute gives, kept in
+// m (made when nil) when keep says the key names something that never
+// changes and compute did not fail.
+func remember[V any](mu *sync.Mutex, m *map[string]V, key string, keep bool, compute func() (V, error)) (V, error) {
+	mu.Lock()
+	v, ok := (*m)[key]
+	mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := compute()
+	if err != nil || !keep {
+		return v, err
+	}
+	mu.Lock()
+	if *m == nil {
+		*m = map[string]V{}
+	}
+	(*m)[key] = v
+	mu.Unlock()
+	return v, nil
+}

@@ -335,6 +335,22 @@ func (r *repo) pullWith(ctx context.Context, resolve git.ConflictResolver) (pull
 	return pullResult{changed: before != after, before: before, after: after}, nil
 }
 
+// trackingRef is the remote-tracking branch of remote's branch ref.
+func trackingRef(remote, ref string) string {
+	return "refs/remotes/" + remote + "/" + strings.TrimPrefix(ref, "refs/heads/")
+}
+
+// unpushedRevs is the revision range of the commits HEAD has that the
+// remote-tracking branch of remote's ref lacks — all of HEAD while there
+// is no tracking branch yet — and the tracking branch's commit ("" then).
+func (r *repo) unpushedRevs(remote, ref string) (revs, tracked string) {
+	tracking := trackingRef(remote, ref)
+	if id, _ := r.r.ResolveRef(tracking); id != "" {
+		return tracking + "..HEAD", id
+	}
+	return "HEAD", ""
+}
+
 // remoteAdvice explains, from git's message, why the remote could not be
 // used and what to do; "" when git's message names no trouble with the
 // remote.
@@ -462,7 +478,7 @@ func (r *repo) pushWithRetry(ctx context.Context, remote, ref string, resolve gi
 				}
 				return err
 			}
-			if !res.changed || check >= quietChecks || time.Since(start) < r.settings.PushRetryFor/2 {
+			if !res.changed || check >= quietChecks || !lateInRetries(time.Since(start), r.settings.PushRetryFor) {
 				break
 			}
 		}
@@ -511,11 +527,16 @@ const (
 // of the bound.
 func retryPauseFor(attempt int, waited, bound time.Duration) time.Duration {
 	d := min(retryPause<<min(attempt, 6), maxRetryPause)
-	if waited >= bound/2 {
+	if lateInRetries(waited, bound) {
 		d = retryPause
 	}
 	return d/2 + rand.N(d/2+1)
 }
+
+// lateInRetries reports whether a push that has waited waited of its
+// bound (push_retry_for) is in the second half of it, where those close to
+// giving up go first: short pauses, and fetches again after each merge.
+func lateInRetries(waited, bound time.Duration) bool { return waited >= bound/2 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	select {

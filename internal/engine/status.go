@@ -213,7 +213,7 @@ func (rp *Repository) Status(ctx context.Context) RepoStatus {
 func (rp *Repository) countAgainstRemote(ctx context.Context, st *RepoStatus, gs *git.Status, remote, ref string) {
 	r := rp.r
 	branch := strings.TrimPrefix(ref, "refs/heads/")
-	tracking := "refs/remotes/" + remote + "/" + branch
+	tracking := trackingRef(remote, ref)
 	trackingID, _ := r.r.ResolveRef(tracking)
 	switch {
 	case st.Head == "":

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"coopcloud.tech/opsync/internal/git"
 )
@@ -132,8 +131,7 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 		res.Pulled, res.PulledFrom, res.PulledTo = true, pulled.before, pulled.after
 	}
 	head, _ := r.r.HeadCommit()
-	tracking := "refs/remotes/" + remote + "/" + strings.TrimPrefix(ref, "refs/heads/")
-	remoteHead, _ := r.r.ResolveRef(tracking)
+	revs, remoteHead := r.unpushedRevs(remote, ref)
 	if head == "" || head == remoteHead {
 		res.InStep = true
 		return res
@@ -141,10 +139,6 @@ func (rp *Repository) Sync(ctx context.Context) SyncResult {
 	// What the push will carry, for the report (read before pushing: the
 	// push moves the remote-tracking branch).
 	toPush := []LogEntry{}
-	revs := "HEAD"
-	if remoteHead != "" {
-		revs = tracking + "..HEAD"
-	}
 	lr := r.c.StartLog(ctx, git.LogFilter{Revs: revs, MaxCount: maxUnpushed})
 	for {
 		c, ok := lr.Next()

@@ -43,23 +43,11 @@ func (c *Client) BlobsAt(ctx context.Context, files []RevPath) ([]string, error)
 	for j, i := range asked {
 		// "blob <id>", or "<name> missing" / "<name> ambiguous" for a
 		// file the commit does not have.
-		if id, ok := strings.CutPrefix(got[j], "blob "); ok && isHex(id) {
+		if id, ok := strings.CutPrefix(got[j], "blob "); ok && IsObjectID(id) {
 			out[i] = id
 		}
 	}
 	return out, nil
-}
-
-func isHex(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // HeadBlobs returns the blob id of every file in HEAD's tree, by path
